@@ -1,0 +1,1 @@
+"""Gradients, directional derivatives and steepest ascent."""

@@ -1,0 +1,192 @@
+"""Gradient clipping by global L2 norm, as torch.nn.utils.clip_grad_norm_ does it.
+
+Difficulty 1: one gradient tensor, ask the clipped vector. 2: two tensors, ask the clip
+coefficient or the global norm. 3: three tensors, ask one tensor's clipped gradient. The
+convention stated: the norm is taken over all tensors together, the coefficient is
+max_norm / (norm + 1e-6) capped at 1, and every tensor is multiplied by it.
+"""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+import torch
+
+from question_bank._format import num, row
+from quizgen.model import Mistake
+from reference.nn.utils import clip_grad_norm
+
+ID = "clipping.clip_grad_norm"
+TOPIC = "clipping"
+TITLE = {"en": "Clip gradients by global norm", "zh": "按全局范数裁剪梯度"}
+KIND = "vector"
+NAMES = ("a", "b", "c")
+TORCH_EPS = 1e-6  # torch adds this to the norm before dividing
+
+
+def sample(rng: random.Random, difficulty: int) -> dict:
+    n_tensors = difficulty
+    sizes = [rng.randint(2, 3) for _ in range(n_tensors)]
+    grads = [[rng.randint(-6, 6) for _ in range(n)] for n in sizes]
+    while not any(any(g) for g in grads[-1:]):
+        grads[-1] = [rng.randint(-6, 6) for _ in range(sizes[-1])]
+    ask = {1: "clipped", 2: rng.choice(["coef", "total_norm"]), 3: "clipped"}[difficulty]
+    return {"grads": grads, "max_norm": rng.choice([1.0, 2.0, 5.0, 10.0]), "ask": ask}
+
+
+def kind(params: dict) -> str:
+    return "vector" if params["ask"] == "clipped" else "number"
+
+
+def _result(params: dict):
+    grads = [torch.tensor(g, dtype=torch.float64) for g in params["grads"]]
+    return clip_grad_norm(grads, params["max_norm"])
+
+
+def answer(params: dict):
+    r = _result(params)
+    if params["ask"] == "clipped":
+        return r.grads[-1].tolist()
+    return r.clip_coef_clamped if params["ask"] == "coef" else r.total_norm
+
+
+def closed_form(params: dict):
+    """Pascanu et al. (2013) with torch's epsilon, in exact arithmetic."""
+    grads = [[sp.Integer(x) for x in g] for g in params["grads"]]
+    norm = sp.sqrt(sum(x**2 for g in grads for x in g))
+    max_norm = sp.Rational(str(params["max_norm"]))
+    coef = sp.Min(1, max_norm / (norm + sp.Rational(str(TORCH_EPS))))
+    if params["ask"] == "clipped":
+        return sp.Matrix([coef * x for x in grads[-1]])
+    return coef if params["ask"] == "coef" else norm
+
+
+def answer_tex(params: dict) -> str:
+    value = answer(params)
+    return row(value, 8) if params["ask"] == "clipped" else num(value, 8)
+
+
+def tolerance(params: dict) -> dict:
+    # Students may ignore torch's 1e-6, which moves the answer by about 1e-6 relative.
+    return {"rtol": 1e-4, "atol": 1e-6}
+
+
+def _tensors_tex(params: dict) -> str:
+    names = NAMES[: len(params["grads"])]
+    return ", ".join(f"$g_{n} = {row(g)}$" for n, g in zip(names, params["grads"]))
+
+
+def prompt(params: dict, lang: str) -> str:
+    tensors, max_norm = _tensors_tex(params), num(params["max_norm"])
+    last = NAMES[len(params["grads"]) - 1]
+    if lang == "zh":
+        what = {
+            "clipped": f"裁剪后的 $g_{last}$（按分量写成向量）",
+            "coef": "实际乘到梯度上的裁剪系数",
+            "total_norm": "函数返回的总范数（裁剪前的全局 $L_2$ 范数）",
+        }[params["ask"]]
+        return (
+            f"一个模型的参数梯度为 {tensors}。用 clip_grad_norm_ 裁剪，阈值 max_norm 为 "
+            f"$\\tau = {max_norm}$（PyTorch 约定：对所有张量一起计算全局 $L_2$ 范数 "
+            f"$\\lVert g \\rVert$，系数为 $\\min(1, \\tau / (\\lVert g \\rVert + 10^{{-6}}))$，"
+            f"每个张量都乘以该系数）。求{what}。"
+        )
+    what = {
+        "clipped": f"the clipped gradient $g_{last}$ (as a vector)",
+        "coef": "the coefficient the gradients are multiplied by",
+        "total_norm": "the total norm the function returns (the global $L_2$ norm before clipping)",
+    }[params["ask"]]
+    return (
+        f"A model's parameter gradients are {tensors}. They are clipped with clip_grad_norm_ "
+        f"and max_norm $\\tau = {max_norm}$ (PyTorch's convention: one global $L_2$ norm "
+        f"$\\lVert g \\rVert$ over all tensors together, coefficient "
+        f"$\\min(1, \\tau / (\\lVert g \\rVert + 10^{{-6}}))$, applied to every tensor). "
+        f"Compute {what}."
+    )
+
+
+def solution(params: dict, lang: str) -> list[str]:
+    r = _result(params)
+    squares = " + ".join(f"{num(x)}^2" if x >= 0 else f"({num(x)})^2"
+                         for g in params["grads"] for x in g)
+    clips = r.total_norm > params["max_norm"]
+    lines = [
+        f"$\\lVert g \\rVert_2 = \\sqrt{{{squares}}} = {num(r.total_norm, 8)}$",
+        f"$c = \\min\\left(1, \\frac{{\\tau}}{{\\lVert g \\rVert + 10^{{-6}}}}\\right) = "
+        f"\\min\\left(1, \\frac{{{num(params['max_norm'])}}}"
+        f"{{{num(r.total_norm, 8)} + 10^{{-6}}}}\\right) = {num(r.clip_coef_clamped, 8)}$",
+    ]
+    if lang == "zh":
+        lines.append("范数超过阈值，所有梯度按系数 $c$ 缩小。" if clips
+                     else "范数没有超过阈值，系数为 1，梯度保持不变。")
+    else:
+        lines.append("The norm exceeds max_norm, so every gradient is scaled by $c$." if clips
+                     else "The norm is within max_norm: the coefficient is 1 and nothing changes.")
+    if params["ask"] == "clipped":
+        last = NAMES[len(params["grads"]) - 1]
+        lines.append(f"$c \\cdot g_{last} = {row(r.grads[-1].tolist(), 8)}$")
+    return lines
+
+
+def _norm(xs) -> float:
+    return sum(x * x for x in xs) ** 0.5
+
+
+FEEDBACK = {
+    "per_tensor": {
+        "en": "You clipped each tensor by its own norm; clip_grad_norm_ uses one global norm "
+              "over all tensors together.",
+        "zh": "你对每个张量分别按自己的范数裁剪了；clip_grad_norm_ 用的是所有张量合在一起的全局范数。",
+    },
+    "by_value": {
+        "en": "You clamped each entry to [-max_norm, max_norm]; that is clip_grad_value_, "
+              "not clipping by norm (which keeps the direction).",
+        "zh": "你把每个分量截断到 [-max_norm, max_norm]，那是 clip_grad_value_；按范数裁剪会保持梯度方向。",
+    },
+    "always_rescale": {
+        "en": "The norm is already below max_norm, so the coefficient is capped at 1 and the "
+              "gradient is unchanged; you scaled it up.",
+        "zh": "范数本来就小于 max_norm，系数被截到 1，梯度不变；你却把它放大了。",
+    },
+    "not_clipped": {
+        "en": "The norm exceeds max_norm, so the gradient must be scaled down.",
+        "zh": "范数超过了 max_norm，梯度必须按比例缩小。",
+    },
+    "inverted": {
+        "en": "The coefficient is max_norm / norm (capped at 1), not norm / max_norm.",
+        "zh": "系数是 max_norm / 范数（最大为 1），不是 范数 / max_norm。",
+    },
+    "sum_of_norms": {
+        "en": "The total norm is the norm of all entries together (the 2-norm of the per-tensor "
+              "norms), not the sum of the per-tensor norms.",
+        "zh": "总范数是所有分量合在一起的范数（各张量范数的 2-范数），不是各张量范数之和。",
+    },
+    "one_tensor": {
+        "en": "That is the norm of one tensor only; the total norm covers every tensor's entries.",
+        "zh": "这只是一个张量的范数；总范数要把所有张量的分量都算进去。",
+    },
+}
+
+
+def mistakes(params: dict) -> list[Mistake]:
+    grads, max_norm = params["grads"], params["max_norm"]
+    total = _norm([x for g in grads for x in g])
+    last = grads[-1]
+    found = []
+    if params["ask"] == "clipped":
+        if len(grads) > 1:
+            own = min(1.0, max_norm / (_norm(last) + TORCH_EPS))
+            found.append(("per_tensor", [own * x for x in last]))
+        found.append(("by_value", [max(-max_norm, min(max_norm, x)) for x in last]))
+        if total > max_norm:
+            found.append(("not_clipped", [float(x) for x in last]))
+        else:
+            found.append(("always_rescale", [max_norm / total * x for x in last]))
+    elif params["ask"] == "coef":
+        found.append(("inverted", total / max_norm))
+        found.append(("per_tensor", min(1.0, max_norm / (_norm(last) + TORCH_EPS))))
+    else:
+        found.append(("sum_of_norms", sum(_norm(g) for g in grads)))
+        found.append(("one_tensor", _norm(last)))
+    return [Mistake(name, value, FEEDBACK[name]) for name, value in found]

@@ -1,0 +1,1 @@
+"""Weight initialization: fans, gains and the Xavier/Glorot and Kaiming/He variances."""

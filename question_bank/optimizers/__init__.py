@@ -1,0 +1,1 @@
+"""Optimizer update rules: SGD, momentum, Adagrad, RMSprop, Adam, AdamW, Adafactor, schedule-free."""

@@ -1,0 +1,145 @@
+"""The transform step every printable format shares: a Quiz becomes a Sheet, the plain view
+its template renders.
+
+Each writer passes its own formula converter (LaTeX → MathML for HTML, LaTeX → Typst for PDF,
+...); the Sheet holds rich text as tuples of ``str`` (plain text, escaped by the template) and
+:class:`Formula` (converted by the writer). Answers, tolerances, solutions and mistakes are only
+built for a key, so a student sheet cannot leak them whatever its template does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from quizgen.model import LANGS, Question, Quiz
+
+from .math import MathConversionError, split_math
+from .wording import UI, points_label, tolerance_words, value_tex
+
+# (latex, display) -> the writer's markup for that formula
+FormulaConverter = Callable[[str, bool], Any]
+
+
+@dataclass(frozen=True)
+class Formula:
+    latex: str
+    display: bool
+    rendered: Any  # the writer's markup, e.g. jinja2.Markup holding <math>...</math>
+
+
+Rich = tuple["str | Formula", ...]
+
+
+@dataclass(frozen=True)
+class MistakeView:
+    name: str
+    value: Rich
+    feedback: Rich
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    number: int
+    id: str
+    kind: str
+    points: str  # "2 points" / "2 分"
+    prompt: Rich
+    precision_hint: str | None  # shown on the sheet when the question grades significant figures
+    # key only (None / empty on a student sheet):
+    answer: Rich | None = None
+    accepted: Rich | None = None
+    solution: tuple[Rich, ...] = ()
+    mistakes: tuple[MistakeView, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sheet:
+    lang: str
+    key: bool
+    title: str
+    topic: str
+    seed: int
+    total: str  # "10"
+    total_points: str  # "10 points" / "10 分"
+    questions: tuple[QuestionView, ...]
+    ui: dict[str, Any]
+
+
+class MissingTextError(ValueError):
+    """A question lacks its text in the requested language."""
+
+
+def build_sheet(quiz: Quiz, *, key: bool, lang: str, convert: FormulaConverter) -> Sheet:
+    """The view of ``quiz`` in ``lang``; with ``key`` it carries answers and solutions."""
+    if lang not in LANGS:
+        raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGS)}")
+    ui = UI[lang]
+    questions = tuple(
+        _question_view(q, number, key=key, lang=lang, convert=convert)
+        for number, q in enumerate(quiz.questions, start=1)
+    )
+    return Sheet(
+        lang=lang,
+        key=key,
+        title=quiz.title or ui["default_title"].format(topic=quiz.topic),
+        topic=quiz.topic,
+        seed=quiz.seed,
+        total=f"{quiz.total_points:g}",
+        total_points=points_label(quiz.total_points, lang),
+        questions=questions,
+        ui=ui,
+    )
+
+
+def _question_view(
+    q: Question, number: int, *, key: bool, lang: str, convert: FormulaConverter
+) -> QuestionView:
+    def formula(latex: str, display: bool) -> Formula:
+        try:
+            return Formula(latex, display, convert(latex, display))
+        except MathConversionError as e:
+            raise e.in_question(q.id) from None
+
+    def rich(text: str) -> Rich:
+        try:
+            segments = split_math(text)
+        except MathConversionError as e:
+            raise e.in_question(q.id) from None
+        return tuple(formula(s.text, s.display) if s.math else s.text for s in segments)
+
+    def translated(texts: dict[str, Any], what: str) -> Any:
+        if lang not in texts:
+            raise MissingTextError(f"question {q.id}: no {lang!r} text for its {what}")
+        return texts[lang]
+
+    def mistake_value(value: Any) -> Rich:
+        # numbers and vectors as formulas; expressions and choices are already what one types
+        return (value,) if isinstance(value, str) else (formula(value_tex(value), False),)
+
+    sigfigs = q.tolerance.get("sigfigs")
+    view = QuestionView(
+        number=number,
+        id=q.id,
+        kind=q.kind,
+        points=points_label(q.points, lang),
+        prompt=rich(translated(q.prompt, "prompt")),
+        precision_hint=UI[lang]["sigfigs_hint"].format(n=int(sigfigs)) if sigfigs else None,
+    )
+    if not key:
+        return view
+    return replace(
+        view,
+        answer=(formula(q.answer_tex, True),),
+        accepted=rich(tolerance_words(q.tolerance, lang)),
+        solution=tuple(rich(step) for step in translated(q.solution, "solution")),
+        mistakes=tuple(
+            MistakeView(
+                name=m.name.replace("_", " "),
+                value=mistake_value(m.value),
+                feedback=rich(translated(m.feedback, f"mistake {m.name!r} feedback")),
+            )
+            for m in q.mistakes
+        ),
+    )

@@ -1,0 +1,13 @@
+"""Safe, fast grading of what students type.
+
+``check(expected, answer, kind=..., variables=...)`` reads the answer with a hand-written lexer
+and parser (never ``eval`` or ``sympify``), checks size bounds before evaluating anything,
+compares numbers by tolerance, expressions at random points (SymPy in a time-limited worker only
+when the points cannot decide), vectors entry by entry, and returns a :class:`Verdict`.
+See docs/grading.md for the accepted notation.
+"""
+
+from .check import KINDS, ExpectedError, check, infer_kind
+from .verdict import Verdict
+
+__all__ = ["check", "Verdict", "infer_kind", "ExpectedError", "KINDS"]

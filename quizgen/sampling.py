@@ -1,0 +1,160 @@
+"""Turn (topic, count, seed) into a Quiz: pick families, sample variants, compute answers.
+
+Every question gets its own random stream derived from (quiz seed, position, family id) with
+SHA-256, so a quiz is reproducible on any machine and adding a question does not reshuffle the
+others. Answers are rounded to 12 significant digits before they are stored: far beyond any
+tolerance, and it keeps quiz.json byte-identical across CPUs whose float64 reductions differ
+by an ulp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from question_bank import DIFFICULTIES, Family, families, topics
+
+from .model import Mistake, Question, Quiz
+
+STORED_DIGITS = 12
+MAX_RESAMPLES = 50
+MIN_MISTAKES = 2  # distinct named wrong answers per question; they double as distractors
+
+
+class UnknownTopicError(LookupError):
+    pass
+
+
+def rng_for(seed: int, *parts: object) -> random.Random:
+    digest = hashlib.sha256(":".join(map(str, (seed, *parts))).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def stored(value: Any) -> Any:
+    """The JSON form of an answer: floats to 12 significant digits, lists entry by entry."""
+    if isinstance(value, (list, tuple)):
+        return [stored(v) for v in value]
+    if isinstance(value, bool) or isinstance(value, str):
+        return value
+    if isinstance(value, int):
+        return value
+    x = float(value)
+    return float(f"{x:.{STORED_DIGITS}g}")
+
+
+def select_families(topic: str) -> list[Family]:
+    """A topic name, a family id, or "all"."""
+    if topic == "all":
+        return list(families().values())
+    by_topic = topics()
+    if topic in by_topic:
+        return by_topic[topic]
+    if topic in families():
+        return [families()[topic]]
+    known = ", ".join(sorted(by_topic))
+    raise UnknownTopicError(f"unknown topic {topic!r}; known topics: {known} (or 'all')")
+
+
+def coincides(answer: Any, value: Any, kind: str, tolerance: dict, variables: list[str]) -> bool:
+    """Would a student typing `value` be graded correct for `answer`?"""
+    from .grading import check
+
+    text = value if isinstance(value, str) else repr(value) if kind != "vector" else str(value)
+    return check(answer, text, kind=kind, variables=variables, **tolerance).status == "correct"
+
+
+def build_question(family: Family, rng: random.Random, difficulty: int, qid: str) -> Question:
+    """Sample until no named mistake would be graded as the right answer.
+
+    Mistakes that would be graded as each other are merged, and a variant with fewer than
+    MIN_MISTAKES distinct ones is resampled.
+    """
+    for _ in range(MAX_RESAMPLES):
+        params = family.sample(rng, difficulty)
+        kind = family.kind(params)
+        tolerance = family.tolerance(params)
+        variables = family.variables(params)
+        answer = stored(family.answer(params))
+        mistakes: list[Mistake] = []
+        for m in family.mistakes(params):
+            value = stored(m.value)
+            # Two mistakes that give the same value could not be told apart: keep the first.
+            if not any(coincides(k.value, value, kind, tolerance, variables) for k in mistakes):
+                mistakes.append(Mistake(m.name, value, m.feedback))
+        enough = kind == "choice" or len(mistakes) >= MIN_MISTAKES  # options are distractors
+        if enough and not any(
+            coincides(answer, m.value, kind, tolerance, variables) for m in mistakes
+        ):
+            break
+    else:  # pragma: no cover - a family whose mistakes always coincide is a bank bug
+        raise RuntimeError(f"{family.id}: no sample with {MIN_MISTAKES} distinct wrong answers")
+    return Question(
+        id=qid,
+        family=family.id,
+        kind=kind,
+        params=params,
+        prompt={lang: family.prompt(params, lang) for lang in ("en", "zh")},
+        answer=answer,
+        answer_tex=family.answer_tex(params),
+        tolerance=tolerance,
+        points=float(difficulty),
+        solution={lang: family.solution(params, lang) for lang in ("en", "zh")},
+        mistakes=mistakes,
+        difficulty=difficulty,
+        vars=variables,
+        choices=family.choices(params),
+    )
+
+
+def make_quiz(
+    topic: str, count: int = 5, seed: int = 0, lang: str = "en", difficulty: int | None = None
+) -> Quiz:
+    """A quiz of `count` questions cycling through the topic's families in a seeded order."""
+    pool = select_families(topic)
+    order = list(pool)
+    rng_for(seed, "order").shuffle(order)
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for i in range(count):
+        family = order[i % len(order)]
+        for attempt in range(MAX_RESAMPLES):
+            rng = rng_for(seed, i, family.id, attempt) if attempt else rng_for(seed, i, family.id)
+            level = difficulty if difficulty is not None else rng.choice(DIFFICULTIES)
+            question = build_question(family, rng, level, qid=f"q{i + 1}")
+            fingerprint = _fingerprint(question)
+            if fingerprint not in seen:  # no two identical questions in one quiz
+                break
+        seen.add(fingerprint)
+        questions.append(question)
+    return Quiz(
+        seed=seed,
+        topic=topic,
+        lang=lang,
+        questions=questions,
+        created_with=_versions(),
+        title=_title(topic, lang),
+    )
+
+
+def _fingerprint(question: Question) -> str:
+    params = dict(question.params)
+    params.pop("order", None)  # the same conceptual item with options reordered is a repeat
+    return question.family + json.dumps(params, sort_keys=True)
+
+
+def _title(topic: str, lang: str) -> str:
+    name = topic.replace("_", " ")
+    return f"quizgen: {name}" if lang == "en" else f"quizgen 测验：{name}"
+
+
+def _versions() -> dict[str, str]:
+    found = {}
+    for package in ("quizgen", "torch", "sympy"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "unknown"
+    return found

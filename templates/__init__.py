@@ -1,0 +1,1 @@
+"""Jinja2 templates for every export format; shipped in the wheel as quizgen.templates."""

@@ -1,0 +1,67 @@
+"""Properties every family in the bank must have, checked over many seeds.
+
+This is `quizgen validate` as a test: the reference answer equals the independent SymPy closed
+form, the key as printed in quiz.json grades itself correct, and every named mistake grades
+incorrect with its own feedback.
+"""
+
+import pytest
+import sympy as sp
+
+from question_bank import DIFFICULTIES, families
+from quizgen.batch import grade_answer
+from quizgen.sampling import build_question, rng_for
+
+SEEDS = range(500)
+FAMILIES = sorted(families())
+COMPUTED = [f for f in FAMILIES if families()[f].KIND != "choice"]  # concepts have no formula
+
+
+def _numbers(value):
+    if isinstance(value, sp.MatrixBase):
+        return [float(v) for v in value]
+    return float(value)
+
+
+@pytest.mark.parametrize("family_id", COMPUTED)
+def test_reference_answer_equals_sympy_closed_form(family_id):
+    family = families()[family_id]
+    for seed in SEEDS:
+        rng = rng_for(seed, family_id)
+        params = family.sample(rng, DIFFICULTIES[seed % 3])
+        expected = family.closed_form(params)
+        got = family.answer(params)
+        if family.kind(params) == "expression":
+            x = {s.name: s for s in expected.free_symbols}
+            got = sp.sympify(got, locals=x)  # trusted: our own answer string, not a student's
+            assert sp.simplify(got - expected) == 0, (seed, params)
+            continue
+        assert got == pytest.approx(_numbers(expected), rel=1e-9, abs=1e-12), (seed, params)
+
+
+@pytest.mark.parametrize("family_id", FAMILIES)
+def test_key_grades_correct_and_mistakes_incorrect_with_feedback(family_id):
+    family = families()[family_id]
+    for seed in range(100):
+        question = build_question(family, rng_for(seed, family_id), DIFFICULTIES[seed % 3], "q1")
+        key = question.answer if isinstance(question.answer, str) else repr(question.answer)
+        assert grade_answer(question, key).status == "correct", (seed, question.params)
+        for lang in ("en", "zh"):
+            for mistake in question.mistakes:
+                text = mistake.value if isinstance(mistake.value, str) else repr(mistake.value)
+                verdict = grade_answer(question, text, lang)
+                assert verdict.status == "incorrect", (seed, mistake.name)
+                assert verdict.feedback == mistake.feedback[lang], (seed, mistake.name)
+
+
+@pytest.mark.parametrize("family_id", FAMILIES)
+def test_texts_exist_in_both_languages(family_id):
+    family = families()[family_id]
+    for seed in range(30):
+        question = build_question(family, rng_for(seed, family_id), DIFFICULTIES[seed % 3], "q1")
+        assert len(question.mistakes) >= 2 or question.kind == "choice"
+        for lang in ("en", "zh"):
+            assert question.prompt[lang].strip()
+            assert question.solution[lang] and all(s.strip() for s in question.solution[lang])
+            assert all(m.feedback[lang].strip() for m in question.mistakes)
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in question.prompt["zh"])
