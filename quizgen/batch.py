@@ -7,17 +7,29 @@ names where it came from, and the rest of the batch goes on.
 from __future__ import annotations
 
 import csv
+import io
 import json
-from collections.abc import Iterable, Iterator
+import unicodedata
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .grading import Verdict, check
+from .grading import ExpectedError, Verdict, check
 from .model import Question, Quiz
 
+# Student id columns, most specific first: a sheet with both "学号" and "姓名" is keyed by 学号.
 STUDENT_COLUMNS = ("student", "student_id", "id", "学号", "姓名")
+# Columns LMS and form exports add beside the answers; read past without a warning.
+METADATA_COLUMNS = frozenset({
+    "name", "full name", "first name", "last name", "surname", "email", "e-mail", "email address",
+    "username", "timestamp", "submitted", "submitted at", "completed", "started", "state",
+    "time taken", "grade", "score", "class", "section", "group",
+    "姓名", "邮箱", "时间", "时间戳", "提交时间", "班级", "用时", "成绩", "分数",
+})
 MAX_FIELD = 100_000  # characters; the grader itself rejects far less, this only bounds the reader
+# Excel writes ';' where the decimal mark is ',', and tabs when saving as "Unicode text".
+DELIMITERS = (",", ";", "\t")
 
 
 class SubmissionError(ValueError):
@@ -32,63 +44,224 @@ class StudentResult:
     score: float = 0.0
 
 
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one line (or JSON entry) of an input file; the rest is still read."""
+
+    where: str  # "line 7" or "entry 3"
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass
+class Submission:
+    """One student's raw answers, by question id, and where in the file they came from."""
+
+    student: str
+    answers: dict[str, str]
+    where: str
+
+
+@dataclass
+class SubmissionBatch:
+    rows: list[Submission]
+    problems: list[Problem]
+
+
 def grade_answer(question: Question, text: str, lang: str = "en") -> Verdict:
-    """One student's text for one question, graded with the question's own rules."""
-    return check(
-        question.answer,
-        text,
-        kind=question.kind,
-        variables=question.vars,
-        mistakes=question.mistakes,
-        lang=lang,
-        **question.tolerance,
-    )
+    """One student's text for one question, graded with the question's own rules.
+
+    A question whose own key is malformed (a hand-edited quiz.json) gives `invalid` verdicts
+    that say so, and the rest of the batch goes on.
+    """
+    try:
+        return check(
+            question.answer,
+            text,
+            kind=question.kind,
+            variables=question.vars,
+            mistakes=question.mistakes,
+            lang=lang,
+            choices=[c["id"] for c in question.choices],
+            **question.tolerance,
+        )
+    except (ExpectedError, TypeError) as e:
+        return Verdict("invalid", 0.0, f"quiz.json, question {question.id}: {e}", "", "key")
+
+
+def normalize_student_id(text: str) -> str:
+    """The id as a roster and a submission must both spell it.
+
+    NFKC folds full-width digits and letters (Chinese input methods type ``１２３``); Excel's
+    ``="00123"`` (the trick that keeps leading zeros) is unwrapped; outer spaces are dropped.
+    """
+    text = unicodedata.normalize("NFKC", text).strip()
+    if text.startswith('="') and text.endswith('"') and len(text) >= 3:
+        text = text[2:-1].strip()
+    return text
+
+
+def decode_table(path: Path) -> str:
+    """The text of a CSV export: UTF-8 with or without BOM, or UTF-16 with BOM (Excel's
+    "Unicode text"); anything else is refused with advice rather than guessed."""
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise SubmissionError(f"{path}: cannot read ({e.strerror})") from None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        raise SubmissionError(
+            f"{path}: line {line}: not UTF-8 text; export the sheet as \"CSV UTF-8\""
+        ) from None
+
+
+def read_table(
+    path: Path, text: str | None = None
+) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """(header, [(line number, cells)]) of a CSV/TSV file, blank rows skipped.
+
+    The delimiter is the one of ``DELIMITERS`` that splits the header line most (outside quotes);
+    line numbers are physical lines where each record starts, so a quoted cell spanning lines
+    does not shift the numbers of later rows.
+    """
+    text = decode_table(path) if text is None else text
+    csv.field_size_limit(MAX_FIELD)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(DELIMITERS, key=lambda d: len(next(csv.reader([first_line], delimiter=d))))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    start = 1
+    try:
+        for row in reader:
+            if header is None:
+                header = row
+            elif any(cell.strip() for cell in row):
+                rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise SubmissionError(f"{path}: line {reader.line_num}: {e}") from None
+    if not header or not any(h.strip() for h in header):
+        raise SubmissionError(f"{path}: empty file; expected a header row")
+    return [unicodedata.normalize("NFKC", h).strip() for h in header], rows
+
+
+def find_column(header: list[str], names: tuple[str, ...]) -> int | None:
+    """Index of the first header cell among ``names`` (case-insensitive), in ``names`` order."""
+    lowered = [h.lower() for h in header]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    return None
+
+
+def read_submission_batch(
+    path: Path, quiz: Quiz, students: Collection[str] | None = None
+) -> SubmissionBatch:
+    """Every readable row of a CSV or JSON submissions file, and a Problem for each bad one.
+
+    ``students`` (a roster's ids) makes a row of anyone else a problem. Unknown question columns
+    are reported and ignored; a row with more cells than the header (an unquoted comma in an
+    answer shifts every later cell) is reported and not graded; a student seen twice is
+    reported and the later row is kept. A file that cannot be read at all raises
+    SubmissionError.
+    """
+    question_ids = [q.id for q in quiz.questions]
+    if path.suffix.lower() == ".json":
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as e:
+            raise SubmissionError(f"{path}: cannot read ({e.strerror})") from None
+        except UnicodeDecodeError:
+            raise SubmissionError(f"{path}: not UTF-8 text") from None
+        rows = [Submission(s, a, w) for s, a, w in _json_rows(path, text)]
+        problems: list[Problem] = []
+        for row in rows:
+            unknown = [k for k in row.answers if k not in question_ids]
+            for key in unknown:
+                problems.append(Problem(row.where, f"{key!r} is not a question id of this quiz "
+                                                   f"({', '.join(question_ids)}); ignored"))
+                del row.answers[key]
+    else:
+        rows, problems = _csv_rows(path, question_ids)
+    return _check_students(rows, problems, students)
+
+
+def _csv_rows(path: Path, question_ids: list[str]) -> tuple[list[Submission], list[Problem]]:
+    header, table = read_table(path)
+    student_col = find_column(header, STUDENT_COLUMNS)
+    if student_col is None:
+        raise SubmissionError(
+            f"{path}: line 1: no student id column; name one of {', '.join(STUDENT_COLUMNS)}"
+        )
+    by_folded = {qid.lower(): qid for qid in question_ids}
+    columns: dict[int, str] = {}  # cell index -> question id
+    problems: list[Problem] = []
+    for i, name in enumerate(header):
+        if i == student_col or not name or name.lower() in METADATA_COLUMNS:
+            continue
+        qid = by_folded.get(name.lower())
+        if qid is None:
+            problems.append(Problem("line 1", f"column {name!r} is not a question id of this quiz "
+                                              f"({', '.join(question_ids)}); ignored"))
+        elif qid in columns.values():
+            problems.append(Problem("line 1", f"column {name!r} appears twice; the first is used"))
+        else:
+            columns[i] = qid
+    rows = []
+    width = len(header)
+    for line, cells in table:
+        where = f"line {line}"
+        # Excel pads every row to the widest one with empty cells: only non-empty extras count.
+        extra = [c for c in cells[width:] if c.strip()]
+        if extra:
+            problems.append(Problem(where, f"{len(cells)} cells but the header has {width} (an "
+                                           "unquoted comma in an answer?); row not graded"))
+            continue
+        cells = cells + [""] * (width - len(cells))
+        answers = {qid: cells[i] for i, qid in columns.items()}
+        rows.append(Submission(normalize_student_id(cells[student_col]), answers, where))
+    return rows, problems
+
+
+def _check_students(
+    rows: list[Submission], problems: list[Problem], students: Collection[str] | None
+) -> SubmissionBatch:
+    kept: dict[str, Submission] = {}
+    for row in rows:
+        if not row.student:
+            problems.append(Problem(row.where, "no student id; row not graded"))
+            continue
+        if students is not None and row.student not in students:
+            problems.append(Problem(row.where, f"student {row.student!r} is not on the roster; "
+                                               "row not graded"))
+            continue
+        if row.student in kept:
+            earlier = kept.pop(row.student)
+            problems.append(Problem(row.where, f"student {row.student!r} also on "
+                                               f"{earlier.where}; the later row is used"))
+        kept[row.student] = row
+    return SubmissionBatch(list(kept.values()), problems)
 
 
 def read_submissions(path: Path, quiz: Quiz) -> list[tuple[str, dict[str, str]]]:
-    """(student, {question id: raw text}) pairs from a CSV or JSON file."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")  # Excel writes a BOM
-    except OSError as e:
-        raise SubmissionError(f"{path}: cannot read ({e.strerror})") from None
-    except UnicodeDecodeError:
-        raise SubmissionError(f"{path}: not UTF-8 text; export the sheet as CSV UTF-8") from None
-    if path.suffix.lower() == ".json":
-        return _from_json(path, text)
-    return _from_csv(path, text, {q.id for q in quiz.questions})
+    """(student, {question id: raw text}) pairs from a CSV or JSON file; the first problem in
+    the file raises SubmissionError (see read_submission_batch to grade around problems)."""
+    batch = read_submission_batch(path, quiz)
+    if batch.problems:
+        raise SubmissionError(f"{path}: {batch.problems[0]}")
+    return [(row.student, row.answers) for row in batch.rows]
 
 
-def _from_csv(path: Path, text: str, question_ids: set[str]) -> list[tuple[str, dict[str, str]]]:
-    csv.field_size_limit(MAX_FIELD)
-    reader = csv.reader(text.splitlines())
-    header = next(reader, None)
-    if not header:
-        raise SubmissionError(f"{path}: empty file; expected a header row")
-    header = [h.strip() for h in header]
-    if header[0].lower() not in STUDENT_COLUMNS:
-        raise SubmissionError(
-            f"{path}: line 1: the first column must be the student id "
-            f"(one of {', '.join(STUDENT_COLUMNS)}), found {header[0]!r}"
-        )
-    unknown = [h for h in header[1:] if h not in question_ids]
-    if unknown:
-        raise SubmissionError(
-            f"{path}: line 1: column {unknown[0]!r} is not a question id of this quiz "
-            f"({', '.join(sorted(question_ids))})"
-        )
-    rows = []
-    try:
-        for line_no, row in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in row):
-                continue
-            cells = row + [""] * (len(header) - len(row))
-            rows.append((cells[0].strip() or f"line {line_no}", dict(zip(header[1:], cells[1:]))))
-    except csv.Error as e:
-        raise SubmissionError(f"{path}: line {reader.line_num}: {e}") from None
-    return rows
-
-
-def _from_json(path: Path, text: str) -> list[tuple[str, dict[str, str]]]:
+def _json_rows(path: Path, text: str) -> list[tuple[str, dict[str, str], str]]:
     """{"student": {"q1": "..."}} or [{"student": "...", "answers": {"q1": "..."}}]."""
     try:
         data = json.loads(text)
@@ -101,7 +274,8 @@ def _from_json(path: Path, text: str) -> list[tuple[str, dict[str, str]]]:
         if not (isinstance(item, dict) and isinstance(item.get("answers"), dict)):
             raise SubmissionError(f"{path}: entry {i}: expected {{'student', 'answers': {{...}}}}")
         answers = {str(k): "" if v is None else str(v) for k, v in item["answers"].items()}
-        rows.append((str(item.get("student", f"entry {i}")), answers))
+        student = normalize_student_id(str(item.get("student", "")))
+        rows.append((student, answers, f"entry {i}"))
     return rows
 
 

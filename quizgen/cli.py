@@ -173,6 +173,36 @@ def check(expected, answer, variables, kind, rtol, atol, sigfigs, lang, batch) -
     click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
 
 
+@cli.command()
+@click.option("--topic", default="all", show_default=True, help="A topic, a family id, or 'all'.")
+@click.option("--seeds", default=200, show_default=True, type=click.IntRange(1, 100_000),
+              help="Variants to check per family.")
+@click.option("--format", "formats", default="html,pdf", show_default=True,
+              help="Document formats every formula must convert for.")
+def validate(topic, seeds, formats) -> None:
+    """Release check: prove every variant of every family (exit 1 on any failure)."""
+    from .sampling import UnknownTopicError
+    from .validate import validate as run_validation
+
+    click.echo(f"{'family':<40} {'seeds':>6} {'failures':>9} {'seconds':>8}")
+
+    def show(report) -> None:
+        mark = "ok" if report.ok else "FAIL"
+        click.echo(f"{report.family:<40} {report.seeds:>6} {len(report.failures):>9} "
+                   f"{report.seconds:>8.1f}  {mark}")
+        for failure in report.failures[:5]:
+            click.echo(f"    {failure}")
+
+    try:
+        reports = run_validation(topic, seeds, tuple(f.strip() for f in formats.split(",")), show)
+    except UnknownTopicError as e:
+        raise InputError(f"--topic: {e.args[0]}") from None
+    failed = [r for r in reports if not r.ok]
+    click.echo(f"{len(reports) - len(failed)} of {len(reports)} families passed")
+    if failed:
+        sys.exit(1)
+
+
 def main() -> None:
     try:
         cli.main(prog_name="quizgen", standalone_mode=True)

@@ -14,6 +14,14 @@ def run(*args, **kw):
     return subprocess.run([*QUIZGEN, *args], capture_output=True, text=True, timeout=300, **kw)
 
 
+def _typed(question):
+    """The key as a student would type it."""
+    answer = question["answer"]
+    if question["kind"] == "choice":
+        return answer if isinstance(answer, str) else ", ".join(answer)
+    return answer if isinstance(answer, str) else repr(answer)
+
+
 @pytest.fixture(scope="module")
 def quiz_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("q")
@@ -55,7 +63,7 @@ def test_grade_reports_scores_and_invalid_cells(quiz_dir, tmp_path):
     with answers.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["student", *ids])
-        w.writerow(["alice", *(repr(q["answer"]) for q in quiz["questions"])])
+        w.writerow(["alice", *(_typed(q) for q in quiz["questions"])])
         w.writerow(["bob", "__import__('os').system('touch pwned')", *["0"] * (len(ids) - 1)])
     out = tmp_path / "results.csv"
     result = run("grade", str(quiz_dir / "quiz.json"), str(answers), "--out", str(out),

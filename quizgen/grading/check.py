@@ -48,9 +48,10 @@ def infer_kind(expected: Any, variables: Iterable[str] = ()) -> str:
 
 def check(expected: Any, answer: str, *, kind: str | None = None, variables: Iterable[str] = (),
           rtol: float | None = None, atol: float | None = None, sigfigs: int | None = None,
-          mistakes: Iterable[Any] = (), lang: str = "en") -> Verdict:
+          mistakes: Iterable[Any] = (), lang: str = "en", choices: Iterable[str] = ()) -> Verdict:
     """Grade one answer. Never raises for any ``answer``; raises ExpectedError for a malformed
-    ``expected``, ``kind`` or tolerance (the quiz's fault, not the student's)."""
+    ``expected``, ``kind`` or tolerance (the quiz's fault, not the student's). ``choices``, the
+    option ids of a choice question, makes an answer naming no such option ``invalid``."""
     lang = lang if lang in LANGS else "en"
     try:
         names = tuple(canonical_name(v) for v in variables)
@@ -69,7 +70,7 @@ def check(expected: Any, answer: str, *, kind: str | None = None, variables: Ite
         if kind == "number":
             return _grade_number(expected, answer, tol, mistakes, lang)
         if kind == "choice":
-            return _grade_choice(expected, answer, mistakes, lang)
+            return _grade_choice(expected, answer, mistakes, lang, tuple(choices))
         if kind == "vector" or _is_list(expected):
             return _grade_vector(expected, answer, names, tol, mistakes, lang)
         return _grade_expression(expected, answer, names, tol, mistakes, lang)
@@ -372,8 +373,34 @@ def _entry_label(index: int, shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, reversed(position))) + ")"
 
 
+_NUMBER_TEXT = r"[+-]?(?:\d{1,30}\.?\d{0,30}|\.\d{1,30})(?:[eE][+-]?\d{1,3})?"
+_PLAIN_LIST = re.compile(rf"\s*[\[(]?\s*({_NUMBER_TEXT}(?:\s*,\s*{_NUMBER_TEXT})*)\s*[\])]?\s*")
+_COMMA = re.compile(r"\s*,\s*")
+
+
+def _plain_list(answer: str):
+    """Entries of a flat list of plain decimals ("[1, 2.5, -3e-2]"), skipping the parser."""
+    match = _PLAIN_LIST.fullmatch(answer)
+    if match is None:
+        return None
+    stripped = answer.strip()
+    ends = (stripped[:1] in "[(") + (stripped[-1:] in "])") * 2
+    if ends == 3 and stripped[0] + stripped[-1] not in ("[]", "()") or ends in (1, 2):
+        return None  # unbalanced or mismatched brackets: the parser explains
+    texts = _COMMA.split(match.group(1))
+    values = [float(t) for t in texts]
+    if not all(math.isfinite(v) for v in values):
+        return None
+    return texts, values
+
+
 def _grade_vector(expected, answer, variables, tol, mistakes, lang) -> Verdict:
     want = _expected_vector(_freeze(expected), variables)
+    plain = None if variables else _plain_list(answer)
+    if plain is not None:
+        texts, numbers = plain
+        return _score_numbers(want, numbers, (len(numbers),), "[" + ", ".join(texts) + "]",
+                              tol, mistakes, lang)
     tree = parse(answer, variables)
     interpreted = render(tree)
     shape, leaves = _shape_and_leaves(tree)
@@ -398,14 +425,26 @@ def _grade_vector(expected, answer, variables, tol, mistakes, lang) -> Verdict:
                 for e, (leaf, v) in zip(other.entries, got))
     else:
         numbers = [_real_value(leaf) for leaf in leaves]
-        right = [tol.numbers(g, w) for g, w in zip(numbers, want.entries)]
-        method = "entrywise"
+        return _score_numbers(want, numbers, shape, interpreted, tol, mistakes, lang)
+    return _score(want, right, interpreted, method, matches, mistakes, lang)
 
-        def matches(value) -> bool:
-            other = _expected_vector(_freeze(value), ())
-            return _same_layout(other.shape, shape) and all(
-                tol.numbers(g, w) for g, w in zip(numbers, other.entries))
 
+def _score_numbers(want, numbers, shape, interpreted, tol, mistakes, lang) -> Verdict:
+    if not _same_layout(want.shape, shape):
+        feedback = message("shape", lang, want=_describe_shape(want.shape, lang),
+                           got=_describe_shape(shape, lang))
+        return Verdict("incorrect", 0.0, feedback, interpreted, "entrywise")
+    right = [tol.numbers(g, w) for g, w in zip(numbers, want.entries)]
+
+    def matches(value) -> bool:
+        other = _expected_vector(_freeze(value), ())
+        return _same_layout(other.shape, shape) and all(
+            tol.numbers(g, w) for g, w in zip(numbers, other.entries))
+
+    return _score(want, right, interpreted, "entrywise", matches, mistakes, lang)
+
+
+def _score(want, right, interpreted, method, matches, mistakes, lang) -> Verdict:
     n_right = sum(right)
     score = n_right / len(right) if right else 1.0
     if n_right == len(right):
@@ -445,7 +484,7 @@ def _labels(value: Any, letters_only: bool) -> frozenset[str]:
     return frozenset(labels)
 
 
-def _grade_choice(expected, answer, mistakes, lang) -> Verdict:
+def _grade_choice(expected, answer, mistakes, lang, choices=()) -> Verdict:
     want = _labels(expected, letters_only=False)
     if not want:
         raise ExpectedError(f"expected choice {expected!r} has no label")
@@ -455,6 +494,10 @@ def _grade_choice(expected, answer, mistakes, lang) -> Verdict:
     if not got:
         example = ", ".join(sorted(want)[:1]) if letters_only else "A"
         raise AnswerError("no_choice", example=example)
+    allowed = _labels(list(choices), letters_only=False) if choices else frozenset()
+    if allowed and not got <= allowed:
+        unknown = ", ".join(sorted(got - allowed))
+        raise AnswerError("not_an_option", unknown=unknown, options=", ".join(sorted(allowed)))
     if got == want:
         return Verdict("correct", 1.0, message("correct", lang), interpreted, "choice")
     right, extra = len(got & want), len(got - want)

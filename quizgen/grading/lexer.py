@@ -34,7 +34,7 @@ FUNCTIONS = {
     "exp": "exp", "log": "log", "ln": "log", "lg": "log10", "log10": "log10", "log2": "log2",
     "sqrt": "sqrt", "abs": "abs", "Abs": "abs",
 }
-CONSTANTS = {"pi": "pi", "e": "e"}
+CONSTANTS = {"pi": "pi", "e": "e", "E": "e"}  # SymPy prints Euler's number as E
 
 MAX_NUMBER_CHARS = 60
 MAX_WORD_CHARS = 60
@@ -219,6 +219,8 @@ def _resolve(word, pos, names, variables, tokens) -> None:
 def _named(kind: str, word: str, pos: int) -> Token:
     if kind == "func":
         return ("func", FUNCTIONS[word], pos)
+    if kind == "const":
+        return ("const", CONSTANTS[word], pos)
     return (kind, word, pos)
 
 

@@ -147,6 +147,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The answer could not be read.",
         "zh": "无法读取该答案。",
     },
+    "not_an_option": {
+        "en": "'{unknown}' is not one of the options ({options}).",
+        "zh": "“{unknown}”不是选项之一（可选：{options}）。",
+    },
     "no_choice": {
         "en": "No option was recognised in the answer; the options look like {example}.",
         "zh": "答案中没有可识别的选项；选项形如 {example}。",

@@ -99,3 +99,17 @@ def test_true_false_synonyms(answer):
 
 def test_empty_choice_is_invalid():
     assert check("B", "  ", kind="choice").status == "invalid"
+
+
+@pytest.mark.parametrize("answer", ["(1, 2", "[1, 2)", "1, 2]", "(1, 2]"])
+def test_unbalanced_brackets_around_a_plain_list_are_invalid(answer):
+    assert check([1, 2], answer).status == "invalid"
+
+
+def test_a_choice_answer_that_names_no_option_is_invalid_not_incorrect():
+    from quizgen.grading import check
+
+    verdict = check("B", "E", kind="choice", choices=["A", "B", "C", "D"])
+    assert verdict.status == "invalid" and "E" in verdict.feedback and "A, B, C, D" in verdict.feedback
+    assert check("B", "c", kind="choice", choices=["A", "B", "C", "D"]).status == "incorrect"
+    assert check("T", "对", kind="choice", choices=["T", "F"]).status == "correct"
