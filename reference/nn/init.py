@@ -3,7 +3,9 @@ r"""Weight initialization with torch's fans, gains and draws (``torch.nn.init`` 
 Fans of a weight of shape (out, in, *kernel), with receptive field :math:`r = \prod \text{kernel}`:
 :math:`\text{fan\_in} = \text{in}\cdot r`, :math:`\text{fan\_out} = \text{out}\cdot r`. A conv
 weight stores in/groups in dim 1, so groups divide fan_in only; a transposed conv stores
-(in, out/groups, ...), so its fans come out swapped (torch's known quirk, kept here).
+(in, out/groups, ...), so its fans come out swapped (torch's known quirk, kept here; pass
+``transposed=True`` to :func:`fan_in_and_fan_out` for the layer's own roles, and see
+:func:`conv_weight_shape` for the stored shapes).
 
 The pure helpers (:func:`xavier_std`, :func:`xavier_uniform_bound`, :func:`kaiming_std`,
 :func:`kaiming_uniform_bound`) take a shape and give the numbers questions ask for; the in-place
@@ -21,11 +23,14 @@ from torch import Tensor
 
 __all__ = [
     "calculate_gain",
+    "conv_weight_shape",
     "fan_in_and_fan_out",
     "kaiming_normal_",
     "kaiming_std",
     "kaiming_uniform_",
     "kaiming_uniform_bound",
+    "lecun_normal_",
+    "lecun_std",
     "xavier_normal_",
     "xavier_std",
     "xavier_uniform_",
@@ -78,10 +83,20 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
-def fan_in_and_fan_out(tensor_or_shape: ShapeLike) -> tuple[int, int]:
-    r"""(fan_in, fan_out) of a weight tensor or shape.
+def fan_in_and_fan_out(tensor_or_shape: ShapeLike, *, transposed: bool = False) -> tuple[int, int]:
+    r"""(fan_in, fan_out) of a weight tensor or shape, as torch's ``_calculate_fan_in_and_fan_out``.
 
     .. math:: \text{fan\_in} = s_1 r,\quad \text{fan\_out} = s_0 r,\quad r = \prod_{k\ge2} s_k
+
+    torch reads dim 1 as "in" and dim 0 as "out", which is right for ``nn.Linear`` (out, in)
+    and ``nn.ConvNd`` (out, in/groups, \*k), whose groups therefore divide fan_in but not
+    fan_out. It knows nothing of transposed convolutions: ``nn.ConvTransposeNd`` stores
+    (in, out/groups, \*k), so torch's fan_in there is out/groups·r, the layer's *output* side.
+    All torch initializers (and its default layer init) use that swapped value, and so do the
+    initializers here. ``transposed=True`` returns the layer's roles instead,
+    :math:`(s_0 r, s_1 r)` = (in·r, out/groups·r); for groups=1 that equals the fans of the
+    ``ConvNd`` with the same in/out channels. The same swap applies to a matrix stored
+    (in, out) for ``x @ W``.
 
     Raises:
         ValueError: for fewer than 2 dimensions, as torch does.
@@ -92,7 +107,36 @@ def fan_in_and_fan_out(tensor_or_shape: ShapeLike) -> tuple[int, int]:
             "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
         )
     receptive_field = math.prod(shape[2:])
-    return shape[1] * receptive_field, shape[0] * receptive_field
+    fan_in, fan_out = shape[1] * receptive_field, shape[0] * receptive_field
+    return (fan_out, fan_in) if transposed else (fan_in, fan_out)
+
+
+def conv_weight_shape(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: int | Sequence[int],
+    groups: int = 1,
+    transposed: bool = False,
+) -> tuple[int, ...]:
+    r"""The weight shape torch allocates for a (transposed) convolution.
+
+    ``nn.ConvNd``: (out, in/groups, \*kernel); ``nn.ConvTransposeNd``: (in, out/groups,
+    \*kernel). An int ``kernel_size`` means one spatial dim (Conv1d); pass a tuple otherwise.
+    Feed the result to :func:`fan_in_and_fan_out` for the fans torch's initializers use.
+
+    Raises:
+        ValueError: channels not divisible by groups (torch's messages).
+    """
+    if groups <= 0:
+        raise ValueError("groups must be a positive integer")
+    if in_channels % groups != 0:
+        raise ValueError("in_channels must be divisible by groups")
+    if out_channels % groups != 0:
+        raise ValueError("out_channels must be divisible by groups")
+    kernel = (int(kernel_size),) if isinstance(kernel_size, int) else tuple(kernel_size)
+    if transposed:
+        return (in_channels, out_channels // groups, *kernel)
+    return (out_channels, in_channels // groups, *kernel)
 
 
 def xavier_std(shape: ShapeLike, gain: float = 1.0) -> float:
@@ -190,6 +234,26 @@ def kaiming_normal_(
     std = kaiming_std(tensor, a, mode, nonlinearity)
     with torch.no_grad():
         return tensor.normal_(0.0, std, generator=generator)
+
+
+def lecun_std(shape: ShapeLike) -> float:
+    r"""LeCun et al. (1998, "Efficient BackProp") std: :math:`\sigma = 1/\sqrt{\text{fan\_in}}`,
+    i.e. :math:`\mathrm{Var} = 1/\text{fan\_in}`. This is what the seed calls "Xavier normal
+    N(0, 1/n_in)"; it equals Xavier's :math:`\sqrt{2/(n_{in}+n_{out})}` only when
+    :math:`n_{in} = n_{out}`."""
+    fan_in, _ = fan_in_and_fan_out(shape)
+    return 1.0 / math.sqrt(fan_in)
+
+
+def lecun_normal_(tensor: Tensor, generator: torch.Generator | None = None) -> Tensor:
+    r"""Fill ``tensor`` in place from :math:`N(0, 1/\text{fan\_in})`; returns it.
+
+    torch has no ``lecun_normal_``; its documented spelling is
+    ``kaiming_normal_(w, nonlinearity='linear')`` (gain 1, mode fan_in), which draws the same
+    tensor from the same generator state. (JAX/Flax's ``lecun_normal`` is a *truncated* normal
+    rescaled to the same variance, so its draws differ.) Recommended with SELU.
+    """
+    return kaiming_normal_(tensor, mode="fan_in", nonlinearity="linear", generator=generator)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
