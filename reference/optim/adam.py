@@ -1,8 +1,9 @@
 r"""Adam and AdamW, written out as tensor arithmetic in torch's order of operations.
 
-The formula lives once, in :func:`adam_step`, a pure one-step function that returns every
-intermediate value (for worked solutions). :class:`Adam` and :class:`AdamW` are thin
-``torch.optim.Optimizer`` subclasses that keep per-parameter state and call it.
+The formula lives once, in :func:`_adam_update_`, which updates a parameter and its moments in
+place as torch does. :func:`adam_step`, the pure one-step function that returns every
+intermediate value (for worked solutions), runs it on private copies; :class:`Adam` and
+:class:`AdamW` are thin ``torch.optim.Optimizer`` subclasses that run it on the live tensors.
 
 The order of operations is ``torch.optim.adam._single_tensor_adam`` (torch 2.x):
 
@@ -120,37 +121,29 @@ def adam_step(
         An :class:`AdamStep`; ``result.state`` feeds the next call.
     """
     state = {} if state is None else state
-    beta1, beta2 = betas
     step = int(state.get("step", 0)) + 1
-    exp_avg_prev = _state_tensor(state, "exp_avg", param)
-    exp_avg_sq_prev = _state_tensor(state, "exp_avg_sq", param)
-
-    theta_prev = param
-    grad = -grad if maximize else grad
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param = param * (1 - lr * weight_decay)
-        else:
-            grad = grad.add(param, alpha=weight_decay)
-
-    # lerp is torch's form of beta1*m + (1 - beta1)*g; it rounds differently by ~1 ulp.
-    exp_avg = exp_avg_prev.lerp(grad, 1 - beta1)
-    exp_avg_sq = exp_avg_sq_prev.mul(beta2).addcmul(grad, grad, value=1 - beta2)
-
-    bias_correction1 = 1 - beta1**step
-    bias_correction2 = 1 - beta2**step
-    step_size = lr / bias_correction1
-    bias_correction2_sqrt = bias_correction2**0.5
-
+    exp_avg = _state_tensor(state, "exp_avg", param).clone()
+    exp_avg_sq = _state_tensor(state, "exp_avg_sq", param).clone()
     max_exp_avg_sq = None
-    second_moment = exp_avg_sq
     if amsgrad:
-        max_exp_avg_sq = torch.maximum(_state_tensor(state, "max_exp_avg_sq", param), exp_avg_sq)
-        second_moment = max_exp_avg_sq
-
-    denom = (second_moment.sqrt() / bias_correction2_sqrt).add(eps)
-    new_param = param.addcdiv(exp_avg, denom, value=-step_size)
-
+        max_exp_avg_sq = _state_tensor(state, "max_exp_avg_sq", param).clone()
+    new_param = param.clone(memory_format=torch.preserve_format)
+    grad, denom, second_moment = _adam_update_(
+        new_param,
+        grad,
+        exp_avg,
+        exp_avg_sq,
+        max_exp_avg_sq,
+        step,
+        lr=lr,
+        betas=betas,
+        eps=eps,
+        weight_decay=weight_decay,
+        decoupled_weight_decay=decoupled_weight_decay,
+        maximize=maximize,
+    )
+    bias_correction1 = 1 - betas[0] ** step
+    bias_correction2 = 1 - betas[1] ** step
     return AdamStep(
         param=new_param,
         grad=grad,
@@ -163,8 +156,56 @@ def adam_step(
         exp_avg_hat=exp_avg / bias_correction1,
         exp_avg_sq_hat=second_moment / bias_correction2,
         denom=denom,
-        update=new_param - theta_prev,
+        update=new_param - param,
     )
+
+
+def _adam_update_(
+    param: Tensor,
+    grad: Tensor,
+    exp_avg: Tensor,
+    exp_avg_sq: Tensor,
+    max_exp_avg_sq: Tensor | None,
+    step: int,
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    decoupled_weight_decay: bool,
+    maximize: bool,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """The formula, in place on ``param`` and the moments (``max_exp_avg_sq`` with amsgrad),
+    for step number ``step`` (1-based), in ``_single_tensor_adam``'s order of operations.
+
+    Returns ``(grad as the moments saw it, denom, the second moment used)``; ``grad`` itself
+    is never written.
+    """
+    beta1, beta2 = betas
+    grad = -grad if maximize else grad
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            param.mul_(1 - lr * weight_decay)
+        else:
+            grad = grad.add(param, alpha=weight_decay)
+
+    # lerp is torch's form of beta1*m + (1 - beta1)*g; it rounds differently by ~1 ulp.
+    exp_avg.lerp_(grad, 1 - beta1)
+    exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    step_size = lr / bias_correction1
+    bias_correction2_sqrt = bias_correction2**0.5
+
+    second_moment = exp_avg_sq
+    if max_exp_avg_sq is not None:
+        torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        second_moment = max_exp_avg_sq
+
+    denom = (second_moment.sqrt() / bias_correction2_sqrt).add_(eps)
+    param.addcdiv_(exp_avg, denom, value=-step_size)
+    return grad, denom, second_moment
 
 
 def _state_tensor(state: Mapping[str, object], key: str, like: Tensor) -> Tensor:
@@ -278,24 +319,22 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = torch.zeros_like(
                     param, memory_format=torch.preserve_format
                 )
-        result = adam_step(
+        state["step"] += 1
+        # In place on the live tensors, as torch does: no copies of 10M-parameter models.
+        _adam_update_(
             param,
             param.grad,
-            state,
+            state["exp_avg"],
+            state["exp_avg_sq"],
+            state.get("max_exp_avg_sq") if group["amsgrad"] else None,
+            int(state["step"]),
             lr=group["lr"],
             betas=group["betas"],
             eps=group["eps"],
             weight_decay=group["weight_decay"],
-            amsgrad=group["amsgrad"],
             decoupled_weight_decay=group["decoupled_weight_decay"],
             maximize=group["maximize"],
         )
-        param.copy_(result.param)
-        state["step"] += 1
-        state["exp_avg"].copy_(result.exp_avg)
-        state["exp_avg_sq"].copy_(result.exp_avg_sq)
-        if result.max_exp_avg_sq is not None:
-            state["max_exp_avg_sq"].copy_(result.max_exp_avg_sq)
 
 
 class AdamW(Adam):
