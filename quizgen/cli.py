@@ -62,8 +62,11 @@ def topics() -> None:
     from question_bank import topics as bank_topics
 
     for topic, members in bank_topics().items():
-        click.echo(f"{topic} ({len(members)} famil{'y' if len(members) == 1 else 'ies'})")
-        for family in members:
+        computed = [f for f in members if f.KIND != "choice"]
+        items = sum(len(f.items) for f in members if f.KIND == "choice")
+        click.echo(f"{topic}: {len(computed)} famil{'y' if len(computed) == 1 else 'ies'}, "
+                   f"{items} conceptual item{'' if items == 1 else 's'}")
+        for family in computed:
             click.echo(f"  {family.id:<40} {family.title['en']}")
 
 
@@ -78,9 +81,16 @@ def topics() -> None:
               help="Comma-separated sheet/key formats to write beside quiz.json.")
 @click.option("--out", default="quiz", show_default=True, type=click.Path(file_okay=False),
               help="Output folder.")
-def make(topic, count, seed, lang, difficulty, formats, out) -> None:
+@click.option("--font-dir", type=click.Path(file_okay=False),
+              help="Folder with a Chinese font for PDF (default: the system's).")
+@click.option("--students", "roster", type=click.Path(dir_okay=False),
+              help="Roster CSV (id column, optional name): a variant and a sheet per student "
+                   "under OUT/students/, variants.json, tokens.csv and one key for all.")
+@click.option("--shuffle", is_flag=True,
+              help="With --students: also shuffle each student's question order.")
+def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, shuffle) -> None:
     """Sample a quiz and write quiz.json, the sheet and the answer key."""
-    from .export import export
+    from .export import export_files
     from .sampling import UnknownTopicError, make_quiz
 
     chosen = _formats(formats)
@@ -92,12 +102,33 @@ def make(topic, count, seed, lang, difficulty, formats, out) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     quiz.save(out_dir / "quiz.json")
     written = [out_dir / "quiz.json"]
+    notes: list[str] = []
+    from .export import FontNotFoundError, LmsConversionError
+
+    if roster:
+        from .roster import RosterError, read_roster, write_roster_files
+
+        try:
+            files, notes = write_roster_files(quiz, read_roster(roster), out_dir, chosen,
+                                              shuffle=shuffle, font_dir=font_dir, notes=notes)
+        except RosterError as e:
+            raise InputError(f"--students: {e}") from None
+        except (FontNotFoundError, LmsConversionError) as e:
+            raise InputError(f"--format: {e}") from None
+        written += files
+        chosen = []  # the per-student sheets and the merged key replace sheet/key
+        if len(written) > 12:
+            written = [*written[:5], Path(f"... and {len(written) - 5} more files")]
     for fmt in chosen:
-        for key, stem in ((False, "sheet"), (True, "key")):
-            written.append(export(quiz, fmt, out_dir / f"{stem}.{fmt}", key=key))
+        try:
+            written += export_files(quiz, fmt, out_dir, font_dir=font_dir, notes=notes)
+        except (FontNotFoundError, LmsConversionError) as e:
+            raise InputError(f"--format {fmt}: {e}") from None
     click.echo(f"{len(quiz.questions)} questions on {topic!r} (seed {seed}):")
     for path in written:
         click.echo(f"  {path}")
+    for note in dict.fromkeys(notes):  # one line per conversion, not one per LMS format
+        click.echo(f"  note: {note}")
 
 
 @cli.command("export")
@@ -106,14 +137,29 @@ def make(topic, count, seed, lang, difficulty, formats, out) -> None:
 @click.option("--key", is_flag=True, help="Write the answer key instead of the sheet.")
 @click.option("--lang", type=LANG, help="Language (default: the quiz's).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Output file.")
-def export_cmd(quiz_file, fmt, key, lang, out) -> None:
+@click.option("--font-dir", type=click.Path(file_okay=False),
+              help="Folder with a Chinese font for PDF (default: the system's).")
+@click.option("--expression", type=click.Choice(["choice", "point"]), default="choice",
+              show_default=True, help="LMS formats: an expression as multiple choice from its "
+              "named mistakes, or as its value at a point.")
+@click.option("--numeric", type=click.Choice(["numerical", "choice"]), default="numerical",
+              show_default=True, help="LMS formats: a number with its tolerance, or as multiple "
+              "choice from its named mistakes.")
+def export_cmd(quiz_file, fmt, key, lang, out, font_dir, expression, numeric) -> None:
     """Write a sheet or key from an existing quiz.json."""
-    from .export import export
+    from .export import FontNotFoundError, LmsConversionError, default_filename, export
 
     (fmt,) = _formats(fmt)
     quiz = _load_quiz(quiz_file)
-    target = Path(out) if out else Path(quiz_file).with_name(f"{'key' if key else 'sheet'}.{fmt}")
-    click.echo(export(quiz, fmt, target, key=key, lang=lang))
+    target = Path(out) if out else Path(quiz_file).with_name(default_filename(fmt, key=key))
+    notes: list[str] = []
+    try:
+        click.echo(export(quiz, fmt, target, key=key, lang=lang, font_dir=font_dir, notes=notes,
+                          expression=expression, numeric=numeric))
+    except (FontNotFoundError, LmsConversionError) as e:
+        raise InputError(str(e)) from None
+    for note in notes:
+        click.echo(f"note: {note}")
 
 
 @cli.command()
@@ -121,25 +167,175 @@ def export_cmd(quiz_file, fmt, key, lang, out) -> None:
 @click.argument("submissions", type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False),
               help="Write every verdict to this CSV (student, question, status, score, ...).")
-def grade(quiz_file, submissions, out) -> None:
-    """Grade SUBMISSIONS (CSV: a student column, then one column per question id; or JSON)."""
-    from .batch import SubmissionError, grade_submissions, read_submissions, write_results
+@click.option("--db", help="Also store answers and verdicts in this gradebook: a SQLite file "
+                           "or a SQLAlchemy URL (default: no gradebook).")
+def grade(quiz_file, submissions, out, db) -> None:
+    """Grade SUBMISSIONS (CSV: a student id column and one column per question id; or JSON).
+
+    With variants.json beside QUIZ.json (`make --students`), each student is graded on their
+    own variant. Bad rows, unknown students and unknown columns are listed with their line
+    numbers and the rest is graded; the exit status is then 2.
+    """
+    from .batch import (
+        StudentResult,
+        SubmissionError,
+        grade_submissions,
+        read_submission_batch,
+        write_results,
+    )
 
     quiz = _load_quiz(quiz_file)
+    variants = _load_variants(quiz_file, quiz)
     try:
-        rows = read_submissions(Path(submissions), quiz)
+        batch = read_submission_batch(Path(submissions), quiz,
+                                      variants.ids() if variants else None)
     except SubmissionError as e:
         raise InputError(str(e)) from None
-    results = grade_submissions(quiz, rows)
+    for problem in batch.problems:
+        click.echo(f"{submissions}: {problem}", err=True)
     total = quiz.total_points
-    for result in results:
-        click.echo(f"{result.student:<20} {result.score:g} / {total:g}")
-        for qid, verdict in result.verdicts.items():
+
+    def show(student: str, score: float, verdicts: dict) -> None:
+        click.echo(f"{student:<20} {score:g} / {total:g}")
+        for qid, verdict in verdicts.items():
             if verdict.status == "invalid":
                 click.echo(f"    {qid}: invalid: {verdict.feedback}")
+
+    results: list[StudentResult] = []
+    if db:
+        from .gradebook import Gradebook, GradebookError
+
+        def stored(g) -> None:  # called only once the student's verdicts are committed
+            result = StudentResult(g.student, {q: a.raw for q, a in g.answers.items()},
+                                   {q: a.verdict for q, a in g.answers.items()}, g.points)
+            show(result.student, result.score, result.verdicts)
+            results.append(result)
+
+        try:
+            with Gradebook(db) as book:
+                record = book.register(quiz, variants, _tokens(quiz_file))
+                book.grade(record, batch.rows, source=Path(submissions).name, on_graded=stored)
+        except GradebookError as e:
+            raise InputError(f"--db: {e}") from None
+    else:
+        for row in batch.rows:
+            own = variants.quiz_for(quiz, row.student) if variants else quiz
+            (result,) = grade_submissions(own, [(row.student, row.answers)])
+            show(result.student, result.score, result.verdicts)
+            results.append(result)
     if out:
         write_results(results, Path(out))
         click.echo(f"verdicts written to {out}")
+    if batch.problems:
+        raise InputError(f"{len(batch.problems)} problem(s) in {submissions}, listed above; "
+                         "the other rows were graded")
+
+
+def _load_variants(quiz_file: str, quiz):
+    """The students' variants beside QUIZ.json (None for a quiz everyone shares)."""
+    from .roster import RosterError, variants_beside
+
+    try:
+        return variants_beside(quiz_file, quiz)
+    except RosterError as e:
+        raise InputError(str(e)) from None
+
+
+def _tokens(quiz_file: str) -> dict[str, str]:
+    from .roster import TOKENS_FILE, load_tokens
+
+    return load_tokens(Path(quiz_file).with_name(TOKENS_FILE))
+
+
+def _open_gradebook(quiz_file: str, db: str | None):
+    """The gradebook named by --db, else gradebook.sqlite beside QUIZ.json; it must exist."""
+    from .gradebook import Gradebook, GradebookError
+
+    target = db or str(Path(quiz_file).with_name("gradebook.sqlite"))
+    try:
+        return Gradebook(target, create=False)
+    except GradebookError as e:
+        raise InputError(f"--db: {e}") from None
+
+
+@cli.command()
+@click.argument("quiz_file", metavar="QUIZ.json", type=click.Path(dir_okay=False))
+@click.option("--db", help="The gradebook (default: gradebook.sqlite beside QUIZ.json).")
+def regrade(quiz_file, db) -> None:
+    """Re-grade every stored answer with the key as QUIZ.json (and variants.json) now say,
+    after fixing an answer or a tolerance, and print what changed for each student."""
+    from .gradebook import GradebookError
+
+    quiz = _load_quiz(quiz_file)
+    variants = _load_variants(quiz_file, quiz)
+    with _open_gradebook(quiz_file, db) as book:
+        try:
+            old = book.load_record(quiz)
+            if old is None:
+                raise InputError(f"{book.url}: no grades for {quiz_file} yet; "
+                                 "run `quizgen grade QUIZ.json ANSWERS --db ...` first")
+            before = book.answers(old)
+            changes = book.regrade(book.register(quiz, variants, _tokens(quiz_file)), before)
+        except GradebookError as e:
+            raise InputError(f"{quiz_file}: {e}") from None
+    totals: dict[str, float] = {}
+    for a in before:
+        totals[a.student] = totals.get(a.student, 0.0) + a.points
+    by_student: dict[str, list] = {}
+    for change in changes:
+        by_student.setdefault(change.student, []).append(change)
+    for student, student_changes in sorted(by_student.items()):
+        old_total = totals.get(student, 0.0)
+        new_total = old_total + sum(c.points_after - c.points_before for c in student_changes)
+        parts = [f"{c.question_id} {c.before.status if c.before else 'ungraded'} → "
+                 f"{c.after.status} ({c.points_before:g} → {c.points_after:g})"
+                 for c in student_changes]
+        click.echo(f"{student}: {'; '.join(parts)}; total {old_total:g} → {new_total:g}")
+    if changes:
+        click.echo(f"{len(changes)} verdict(s) changed for {len(by_student)} student(s)")
+    else:
+        click.echo("no verdict changed")
+
+
+@cli.command()
+@click.argument("quiz_file", metavar="QUIZ.json", type=click.Path(dir_okay=False))
+@click.option("--db", help="The gradebook (default: gradebook.sqlite beside QUIZ.json).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Folder for scores.csv, items.csv and report.html (default: beside QUIZ.json).")
+@click.option("--lang", type=LANG, help="Language of report.html (default: the quiz's).")
+def report(quiz_file, db, out, lang) -> None:
+    """Scores per student and item analysis per question (difficulty, discrimination, frequent
+    wrong answers, named mistakes): a table here, CSV files and an HTML report with plots."""
+    from .report import build_report, terminal_table, write_report
+
+    quiz = _load_quiz(quiz_file)
+    with _open_gradebook(quiz_file, db) as book:
+        record = book.load_record(quiz)
+        if record is None:
+            raise InputError(f"{book.url}: no grades for {quiz_file}")
+        result = build_report(quiz, book.answers(record), record.names)
+    click.echo(terminal_table(result))
+    for path in write_report(result, Path(out) if out else Path(quiz_file).parent,
+                             lang or quiz.lang):
+        click.echo(f"  {path}")
+
+
+@cli.command()
+@click.option("--topic", required=True, help="A topic, a family id, or 'all'.")
+@click.option("--lang", default="en", show_default=True, type=LANG)
+@click.option("--seed", type=int, help="Same seed, same questions (default: random).")
+@click.option("--count", default=0, type=click.IntRange(0, 10_000),
+              help="Stop after N questions (default: until Ctrl-D or Ctrl-C).")
+def practice(topic, lang, seed, count) -> None:
+    """Practice in the terminal: answer, see how it was read, the verdict and the solution."""
+    from .practice import run
+    from .sampling import UnknownTopicError, select_families
+
+    try:
+        select_families(topic)
+    except UnknownTopicError as e:
+        raise InputError(f"--topic: {e.args[0]}") from None
+    run(topic, lang, seed, count, read=input, write=click.echo)
 
 
 @cli.command()

@@ -16,6 +16,7 @@ Each ``<topic>.toml`` holds ``[[items]]`` tables::
     text = { en = "...", zh = "..." }
     correct = true
     why = { en = "...", zh = "..." } # optional: feedback for a student who picks this option
+    name = "..."                     # optional: the misconception's name (default: the text)
 
 Every topic file becomes one family, ``<topic>.concepts``, seen through the same interface as a
 computational family: ``sample`` picks an item and an option order, ``answer`` is the letter
@@ -113,11 +114,26 @@ class ConceptPool:
         if item["type"] == "multiple":
             return []  # partial credit per option; no single wrong answer to name
         return [
-            Mistake(f"option: {option['text']['en'][:40]}", letter,
-                    dict(option.get("why", explanation)))
-            for letter, option in self._options(params)
+            Mistake(_name(option, original), letter, dict(option.get("why", explanation)))
+            for (letter, option), original in zip(self._options(params), params["order"])
             if not option.get("correct")
         ]
+
+    def tolerance(self, params: dict) -> dict:
+        return {}  # options are matched exactly
+
+
+def _name(option: dict, original_index: int, limit: int = 48) -> str:
+    """The name of the mistake of choosing `option`: its `name`, else its text cut at a word
+    boundary, else (text with math) its position in the item file, which no shuffle changes."""
+    if option.get("name"):
+        return option["name"]
+    text = " ".join(option["text"]["en"].split())
+    if "$" in text or "\\" in text:
+        return f"distractor {string.ascii_uppercase[original_index]}"
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + " …"
 
 
 def _check_item(topic: str, item: dict) -> None:
