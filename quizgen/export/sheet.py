@@ -9,6 +9,7 @@ built for a key, so a student sheet cannot leak them whatever its template does.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -40,6 +41,13 @@ class MistakeView:
 
 
 @dataclass(frozen=True)
+class ChoiceView:
+    id: str  # "A", "B", ... or "T" / "F"
+    text: Rich
+    correct: bool | None = None  # None on a student sheet: it must not tell
+
+
+@dataclass(frozen=True)
 class QuestionView:
     number: int
     id: str
@@ -47,6 +55,8 @@ class QuestionView:
     points: str  # "2 points" / "2 分"
     prompt: Rich
     precision_hint: str | None  # shown on the sheet when the question grades significant figures
+    choices: tuple[ChoiceView, ...] = ()  # options of a choice question, in display order
+    columns: int = 1  # how many columns the options fit in (short options side by side)
     # key only (None / empty on a student sheet):
     answer: Rich | None = None
     accepted: Rich | None = None
@@ -93,6 +103,34 @@ def build_sheet(quiz: Quiz, *, key: bool, lang: str, convert: FormulaConverter) 
     )
 
 
+def right_choices(q: Question) -> list[str]:
+    """The ids of the right options of a choice question (its answer is one id or a list)."""
+    if q.kind != "choice":
+        return []
+    return list(q.answer) if isinstance(q.answer, list) else [q.answer]
+
+
+def choice_columns(texts: list[str]) -> int:
+    """Columns for options of these lengths on an A4 line: 4 short, 2 medium, else 1.
+
+    Length is estimated from the source text: a LaTeX command counts as one character, ``$``
+    and braces as none, a CJK character as two Latin ones (it is about twice as wide).
+    """
+    if not texts:
+        return 1
+
+    def width(text: str) -> int:
+        visible = re.sub(r"[${}]", "", re.sub(r"\\[A-Za-z]+", "x", text))
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in visible)
+
+    widest = max(width(t) for t in texts)
+    if widest <= 14 and len(texts) <= 4:
+        return len(texts) if len(texts) in (2, 3, 4) else 1
+    if widest <= 34:
+        return 2
+    return 1
+
+
 def _question_view(
     q: Question, number: int, *, key: bool, lang: str, convert: FormulaConverter
 ) -> QuestionView:
@@ -119,6 +157,9 @@ def _question_view(
         return (value,) if isinstance(value, str) else (formula(value_tex(value), False),)
 
     sigfigs = q.tolerance.get("sigfigs")
+    choices = tuple(
+        ChoiceView(c["id"], rich(translated(c["text"], f"option {c['id']}"))) for c in q.choices
+    )
     view = QuestionView(
         number=number,
         id=q.id,
@@ -126,11 +167,15 @@ def _question_view(
         points=points_label(q.points, lang),
         prompt=rich(translated(q.prompt, "prompt")),
         precision_hint=UI[lang]["sigfigs_hint"].format(n=int(sigfigs)) if sigfigs else None,
+        choices=choices,
+        columns=choice_columns([c["text"][lang] for c in q.choices]),
     )
     if not key:
         return view
+    right = set(right_choices(q))
     return replace(
         view,
+        choices=tuple(replace(c, correct=c.id in right) for c in choices),
         answer=(formula(q.answer_tex, True),),
         accepted=rich(tolerance_words(q.tolerance, lang)),
         solution=tuple(rich(step) for step in translated(q.solution, "solution")),

@@ -8,12 +8,15 @@ them with importlib.resources, zipped or not. Run from a source checkout without
 
 from __future__ import annotations
 
+import html
 import importlib.resources
+import re
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
+from markupsafe import Markup
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -41,7 +44,7 @@ def environment() -> jinja2.Environment:
         # Templates are package data: they do not change while the process runs.
         return resource.read_text(encoding="utf-8"), None, lambda: True
 
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FunctionLoader(load),
         autoescape=jinja2.select_autoescape(enabled_extensions=ESCAPED_EXTENSIONS, default=False),
         undefined=jinja2.StrictUndefined,
@@ -49,3 +52,58 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters.update(
+        typst_str=typst_str,
+        nl2br=nl2br,
+        gift_escape=gift_escape,
+        md_text=md_text,
+        fraction=fraction,
+        num=num,
+    )
+    return env
+
+
+def nl2br(text: str) -> Markup:
+    """Plain text as (X)HTML: escaped, line breaks kept as ``<br/>``."""
+    # text content, never an attribute: quotes stay quotes (GIFT would have to escape &#39;)
+    lines = str(text).split("\n")
+    return Markup("<br/>").join(Markup(html.escape(line, quote=False)) for line in lines)
+
+
+# GIFT's control characters; a backslash before each makes it literal.
+_GIFT_SPECIAL = re.compile(r"([~=#{}:])")
+
+
+def gift_escape(text: str) -> str:
+    """Text for a GIFT file: ``~ = # { } :`` escaped, no blank line (it would end a question)."""
+    return _GIFT_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$])")
+
+
+def md_text(text: str) -> str:
+    """Plain text for Markdown: characters that would start markup (or math, ``$``) escaped;
+    a line break kept as a hard break."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
+def fraction(percent: float) -> str:
+    """A grade share as Moodle and GIFT write it: 100, 50, 33.33333, -50."""
+    return f"{percent:.5f}".rstrip("0").rstrip(".")
+
+
+def typst_str(text: object, code: bool = False) -> str:
+    """Plain text for a Typst template, as a string literal: no character of it can be read as
+    markup (``*``, ``_``, ``#``, ``$``, ``@``, ``//`` ...). With ``code`` the bare literal, for a
+    function argument; otherwise ``#"...";`` for running text (the ``;`` ends the expression, so
+    a ``.`` after it stays a full stop)."""
+    literal = '"' + (
+        str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\r", "").replace("\t", " ")
+    ) + '"'
+    return literal if code else f"#{literal};"
+
+
+def num(value: float) -> str:
+    """A number as LMS files take it: the shortest text that reads back as the same float."""
+    return repr(float(value))

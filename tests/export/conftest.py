@@ -153,3 +153,107 @@ def quiz() -> Quiz:
         created_with={"quizgen": "0.1.0", "torch": "2.13.0", "sympy": "1.13"},
         title="Optimization midterm",
     )
+
+
+TRUE_FALSE = Question(
+    id="optimizers.concepts#4",
+    family="optimizers.concepts",
+    kind="choice",
+    params={"item": "adam-bias", "order": []},
+    prompt={
+        "en": r"Adam divides $\hat{m}_t$ by $1 - \beta_1^t$ to correct its bias. (true or false)",
+        "zh": r"Adam 把 $\hat{m}_t$ 除以 $1 - \beta_1^t$ 来校正偏差。（判断对错）",
+    },
+    answer="F",
+    answer_tex=r"\text{F}",
+    tolerance={},
+    points=1,
+    solution={
+        "en": [r"It divides $m_t$, giving $\hat{m}_t = m_t / (1 - \beta_1^t)$."],
+        "zh": [r"被除的是 $m_t$：$\hat{m}_t = m_t / (1 - \beta_1^t)$。"],
+    },
+    mistakes=[
+        Mistake(
+            name="answered T",
+            value="T",
+            feedback={
+                "en": r"$\hat{m}_t$ is the result, not the input.",
+                "zh": r"结果才是 $\hat{m}_t$。",
+            },
+        )
+    ],
+    choices=[
+        {"id": "T", "text": {"en": "True", "zh": "对"}},
+        {"id": "F", "text": {"en": "False", "zh": "错"}},
+    ],
+)
+
+MULTIPLE = Question(
+    id="optimizers.concepts#5",
+    family="optimizers.concepts",
+    kind="choice",
+    params={"item": "step-size", "order": [0, 1, 2, 3]},
+    prompt={
+        "en": "Which of these make Adam's steps smaller? (select all that apply)",
+        "zh": "以下哪些会让 Adam 的步长变小？（多选）",
+    },
+    answer=["A", "C"],
+    answer_tex=r"\text{A, C}",
+    tolerance={},
+    points=2,
+    solution={"en": ["A larger $\\epsilon$ and a smaller $\\eta$ both shrink the step."],
+              "zh": ["增大 $\\epsilon$ 或减小 $\\eta$ 都会缩小步长。"]},
+    mistakes=[],
+    choices=[
+        {"id": "A", "text": {"en": r"a larger $\epsilon$", "zh": r"增大 $\epsilon$"}},
+        {"id": "B", "text": {"en": "more data", "zh": "更多数据"}},
+        {"id": "C", "text": {"en": r"a smaller $\eta$", "zh": r"减小 $\eta$"}},
+        {"id": "D", "text": {"en": "momentum", "zh": "动量"}},
+    ],
+)
+
+SINGLE = Question(
+    id="normalization.concepts#6",
+    family="normalization.concepts",
+    kind="choice",
+    params={"item": "bn-eval", "order": [0, 1, 2]},
+    prompt={
+        "en": "What does BatchNorm normalize with in eval mode? (one answer)",
+        "zh": "BatchNorm 在 eval 模式下用什么做归一化？（单选）",
+    },
+    answer="B",
+    answer_tex=r"\text{B}",
+    tolerance={},
+    points=1,
+    solution={"en": ["The running estimates, updated during training."],
+              "zh": ["训练时更新的滑动平均估计。"]},
+    mistakes=[
+        Mistake("option: the statistics of the current batch", "A",
+                {"en": "That is training mode.", "zh": "那是训练模式。"}),
+        Mistake("option: the statistics of the whole data set", "C",
+                {"en": "Never computed by the layer.", "zh": "该层从不计算这个。"}),
+    ],
+    choices=[
+        {"id": "A", "text": {
+            "en": "the statistics of the current mini-batch, recomputed at every forward pass",
+            "zh": "当前小批量的统计量，每次前向传播重新计算",
+        }},
+        {"id": "B", "text": {"en": "the running mean and variance tracked during training",
+                             "zh": "训练时跟踪的滑动均值和方差"}},
+        {"id": "C", "text": {"en": "the exact mean and variance of the whole training set",
+                             "zh": "整个训练集的精确均值和方差"}},
+    ],
+)
+
+
+@pytest.fixture
+def mixed_quiz() -> Quiz:
+    """Number, vector, expression and the three kinds of choice question."""
+    return Quiz(
+        seed=7,
+        topic="optimizers",
+        lang="en",
+        questions=copy.deepcopy([ADAM, CLIP, SIGMOID, TRUE_FALSE, MULTIPLE, SINGLE]),
+        created_with={"quizgen": "0.1.0"},
+        title="Optimization quiz",
+    )

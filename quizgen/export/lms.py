@@ -1,0 +1,243 @@
+"""What an LMS can grade: each question becomes a numerical, multiple-choice or true/false item.
+
+Moodle, GIFT and QTI know numbers with an absolute tolerance and fixed options, nothing else. A
+number keeps its answer (tolerance turned absolute) unless ``numeric="choice"``; a vector and an
+expression become multiple choice whose distractors are the question's named mistakes, each
+with its own feedback; with ``expression="point"`` an expression is instead asked as its value
+at a fixed point. Every such change is reported as a note, for the CLI to print.
+
+Formulas are left to each writer (TeX for Moodle and GIFT, MathML for QTI): the items carry
+:class:`~quizgen.export.sheet.Rich` text built with the writer's converter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from quizgen.model import Question, Quiz
+
+from .math import MathConversionError, split_math
+from .sheet import Formula, FormulaConverter, QuestionView, Rich, build_sheet, right_choices
+from .wording import UI, number_tex, value_tex
+
+NUMERIC_MODES = ("numerical", "choice")
+EXPRESSION_MODES = ("choice", "point")
+# Where an expression is evaluated for expression="point": simple values away from 0 and 1,
+# tried in order until the answer is finite, real and told apart from every named mistake.
+POINT_CANDIDATES = (0.7, 1.3, 0.4, 2.1, 1.7, 0.9, 2.6, 3.2)
+POINT_TOLERANCE = {"rtol": 1e-4, "atol": 1e-9}
+
+
+class LmsConversionError(ValueError):
+    """A question cannot be expressed in the LMS format with the options chosen."""
+
+
+@dataclass(frozen=True)
+class Option:
+    text: Rich
+    fraction: float  # Moodle's grade fraction in percent: 100 right, 0 wrong, or shares
+    feedback: Rich
+
+
+@dataclass(frozen=True)
+class WrongNumber:
+    """A named mistake of a numerical item: the number it produces and its feedback."""
+
+    value: float
+    tolerance: float
+    feedback: Rich
+
+
+@dataclass(frozen=True)
+class LmsItem:
+    """One gradable item. ``type`` is "numerical", "multichoice" or "truefalse"."""
+
+    view: QuestionView  # the key view of the question: number, id, prompt, solution...
+    type: str
+    points: float
+    prompt: Rich  # the question text, with any instruction the conversion adds
+    value: float | None = None  # numerical: the answer
+    tolerance: float | None = None  # numerical: absolute tolerance
+    options: tuple[Option, ...] = ()  # multichoice / truefalse
+    single: bool = True  # multichoice: one right option
+    truth: bool | None = None  # truefalse: the right answer
+    wrong_numbers: tuple[WrongNumber, ...] = ()  # numerical: mistakes, each with its feedback
+
+    @property
+    def name(self) -> str:
+        return f"{self.view.number:02d} {self.view.id}"
+
+
+def lms_answer(value: float, tolerance: dict[str, float]) -> tuple[float, float]:
+    """(answer, absolute tolerance) for an LMS that accepts ``|x - answer| <= tolerance``.
+
+    With significant figures quizgen accepts what rounds to the rounded answer, so the LMS gets
+    the rounded answer and half a unit in its last figure.
+    """
+    if "sigfigs" in tolerance and value != 0:
+        n = int(tolerance["sigfigs"])
+        value = float(f"{value:.{n - 1}e}")
+    return value, absolute_tolerance(value, tolerance)
+
+
+def absolute_tolerance(value: float, tolerance: dict[str, float]) -> float:
+    """The grading rule ``|x - x*| <= atol + rtol |x*|`` (or half a unit in the last significant
+    figure) as the one absolute tolerance LMS numeric questions take."""
+    if "sigfigs" in tolerance:
+        n = int(tolerance["sigfigs"])
+        if value == 0:
+            return 0.5 * 10.0 ** (-n)
+        return 0.5 * 10.0 ** (math.floor(math.log10(abs(value))) - n + 1)
+    return float(tolerance.get("atol", 0.0)) + float(tolerance.get("rtol", 0.0)) * abs(value)
+
+
+def lms_items(
+    quiz: Quiz,
+    *,
+    lang: str | None,
+    convert: FormulaConverter,
+    numeric: str = "numerical",
+    expression: str = "choice",
+    notes: list[str] | None = None,
+) -> list[LmsItem]:
+    """The quiz as LMS items; conversions are appended to ``notes`` as sentences."""
+    if numeric not in NUMERIC_MODES:
+        raise ValueError(f"numeric must be one of {NUMERIC_MODES}, not {numeric!r}")
+    if expression not in EXPRESSION_MODES:
+        raise ValueError(f"expression must be one of {EXPRESSION_MODES}, not {expression!r}")
+    lang = lang or quiz.lang
+    sheet = build_sheet(quiz, key=True, lang=lang, convert=convert)
+    notes = notes if notes is not None else []
+    items = []
+    for q, view in zip(quiz.questions, sheet.questions):
+        items.append(_item(q, view, lang, convert, numeric, expression, notes))
+    return items
+
+
+def _item(q, view, lang, convert, numeric, expression, notes) -> LmsItem:
+    def rich(text: str) -> Rich:
+        try:
+            return tuple(
+                Formula(s.text, s.display, convert(s.text, s.display)) if s.math else s.text
+                for s in split_math(text)
+            )
+        except MathConversionError as e:
+            raise e.in_question(q.id) from None
+
+    where = f"{q.id} ({q.family})"
+    if q.kind == "choice":
+        right = set(right_choices(q))
+        ids = [c.id for c in view.choices]
+        if ids == ["T", "F"]:
+            return LmsItem(view, "truefalse", q.points, view.prompt, truth="T" in right,
+                           options=_choice_options(q, view, right, lang))
+        return LmsItem(view, "multichoice", q.points, view.prompt,
+                       options=_choice_options(q, view, right, lang),
+                       single=isinstance(q.answer, str))
+    if q.kind == "number" and numeric == "numerical":
+        value, tolerance = lms_answer(float(q.answer), q.tolerance)
+        wrong = tuple(
+            WrongNumber(*lms_answer(float(m.value), q.tolerance), mv.feedback)
+            for m, mv in zip(q.mistakes, view.mistakes)
+            if isinstance(m.value, (int, float)) and not isinstance(m.value, bool)
+        )
+        return LmsItem(view, "numerical", q.points, view.prompt, value=value,
+                       tolerance=tolerance, wrong_numbers=wrong)
+    if q.kind == "expression" and expression == "point":
+        point, value, at_point = _evaluation_point(q)
+        names = ", ".join(f"{v} = {number_tex(x)}" for v, x in point.items())
+        extra = UI[lang]["evaluate_at"].format(point=f"${names}$")
+        notes.append(f"{where}: expression asked as its value at {names} (numerical)")
+        wrong = tuple(
+            WrongNumber(x, absolute_tolerance(x, POINT_TOLERANCE), mv.feedback)
+            for x, mv in zip(at_point, view.mistakes)
+            if x is not None
+        )
+        return LmsItem(view, "numerical", q.points, view.prompt + ("\n",) + rich(extra),
+                       value=value, tolerance=absolute_tolerance(value, POINT_TOLERANCE),
+                       wrong_numbers=wrong)
+    options = _mistake_options(q, view, rich, lang)
+    what = {"number": "number", "vector": "vector", "expression": "expression"}[q.kind]
+    notes.append(
+        f"{where}: {what} asked as multiple choice, {len(options) - 1} distractors from named"
+        " mistakes"
+    )
+    prompt = view.prompt
+    if q.kind == "expression":
+        prompt = prompt + ("\n", UI[lang]["pick_expression"])
+    return LmsItem(view, "multichoice", q.points, prompt, options=options)
+
+
+def _choice_options(q: Question, view: QuestionView, right: set[str], lang: str):
+    """Options of a choice question: a share of 100 % for each right one; with several right
+    ones a wrong pick costs a share too, so ticking everything earns nothing."""
+    feedback = {
+        m.value: mv.feedback
+        for m, mv in zip(q.mistakes, view.mistakes)
+        if isinstance(m.value, str)
+    }
+    share = 100.0 / len(right)
+    wrong_share = -100.0 / max(1, len(view.choices) - len(right)) if len(right) > 1 else 0.0
+    options = []
+    for c in view.choices:
+        ok = c.id in right
+        words = (UI[lang]["right"],) if ok else feedback.get(c.id, (UI[lang]["wrong"],))
+        options.append(Option(c.text, share if ok else wrong_share, words))
+    return tuple(options)
+
+
+def _mistake_options(q: Question, view: QuestionView, rich, lang: str) -> tuple[Option, ...]:
+    """The right answer and one distractor per named mistake, in a shuffled order fixed by the
+    question id (so the right answer is not always first, and the file is reproducible)."""
+    if not q.mistakes:
+        raise LmsConversionError(
+            f"question {q.id}: a {q.kind} answer needs named mistakes to become multiple choice"
+        )
+
+    def shown(value: Any) -> Rich:
+        # every option the same way, so the right one does not stand out
+        return (value,) if isinstance(value, str) else rich(f"${value_tex(value)}$")
+
+    options = [Option(shown(q.answer), 100.0, (UI[lang]["right"],))]
+    options += [
+        Option(shown(m.value), 0.0, mv.feedback) for m, mv in zip(q.mistakes, view.mistakes)
+    ]
+    digest = hashlib.sha256(q.id.encode() + repr(q.params).encode()).digest()
+    random.Random(int.from_bytes(digest[:8], "big")).shuffle(options)
+    return tuple(options)
+
+
+def _evaluation_point(q: Question) -> tuple[dict[str, float], float, list[float | None]]:
+    """The first candidate point where the answer is finite and real and differs from every
+    named mistake by more than ten tolerances; the answer and the mistakes' values there."""
+    from quizgen.grading.numeric import evaluate_scalar
+    from quizgen.grading.parser import parse
+
+    variables = tuple(q.vars)
+    answer = parse(str(q.answer), variables)
+    mistakes = [parse(str(m.value), variables) for m in q.mistakes]
+    n = len(POINT_CANDIDATES)
+    for k in range(n):
+        point = {v: POINT_CANDIDATES[(k + i) % n] for i, v in enumerate(variables)}
+        value = _real(evaluate_scalar(answer, point))
+        if value is None:
+            continue
+        tol = absolute_tolerance(value, POINT_TOLERANCE)
+        others = [_real(evaluate_scalar(m, point)) for m in mistakes]
+        if all(o is None or abs(o - value) > 10 * tol for o in others):
+            rounded = [o if o is None else float(f"{o:.10g}") for o in others]
+            return point, float(f"{value:.10g}"), rounded
+    raise LmsConversionError(f"question {q.id}: no point tells the answer from its mistakes")
+
+
+def _real(value: Any) -> float | None:
+    if isinstance(value, complex):
+        if abs(value.imag) > 1e-12 * max(1.0, abs(value.real)):
+            return None
+        value = value.real
+    value = float(value)
+    return value if math.isfinite(value) else None

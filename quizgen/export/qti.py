@@ -1,0 +1,77 @@
+"""QTI 2.1 content package: a zip holding ``imsmanifest.xml`` and one ``assessmentItem`` file
+per question (``items/item01.xml`` ...), formulas as MathML inside the XHTML item body.
+
+Numbers are ``textEntryInteraction`` items graded by ``<equal toleranceMode="absolute">``;
+choices are ``choiceInteraction`` items (a ``mapping`` gives shares when several options are
+right); every named mistake and distractor gets a ``modalFeedback``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import string
+import zipfile
+from pathlib import Path
+
+from markupsafe import Markup
+
+from quizgen.model import Quiz
+
+from .lms import lms_items
+from .math import latex_to_mathml
+from .templating import environment
+from .wording import UI
+
+MANIFEST = "imsmanifest.xml"
+_EPOCH = (1980, 1, 1, 0, 0, 0)  # fixed zip timestamps: the same quiz gives the same bytes
+
+
+def _mathml(latex: str, display: bool) -> Markup:
+    return Markup(latex_to_mathml(latex, display=display))
+
+
+def render_qti(
+    quiz: Quiz,
+    *,
+    lang: str | None = None,
+    numeric: str = "numerical",
+    expression: str = "choice",
+    notes: list[str] | None = None,
+) -> dict[str, str]:
+    """The package's files, name → XML text, manifest first."""
+    lang = lang or quiz.lang
+    items = lms_items(
+        quiz, lang=lang, convert=_mathml, numeric=numeric, expression=expression, notes=notes
+    )
+    env = environment()
+    files: dict[str, str] = {}
+    entries = []
+    for item in items:
+        ident = f"item{item.view.number:02d}"
+        href = f"items/{ident}.xml"
+        if item.view.choices:  # a choice question keeps its letters (or T / F)
+            option_ids = [c.id for c in item.view.choices]
+        else:
+            option_ids = list(string.ascii_uppercase[: len(item.options)])
+        files[href] = env.get_template("qti_item.xml.j2").render(
+            item=item, ident=ident, option_ids=option_ids, ui=UI[lang]
+        )
+        entries.append({"ident": ident, "href": href})
+    digest = hashlib.sha256(quiz.to_json().encode()).hexdigest()[:12]
+    manifest = env.get_template("qti_manifest.xml.j2").render(
+        identifier=f"MANIFEST-quizgen-{digest}", entries=entries
+    )
+    return {MANIFEST: manifest, **files}
+
+
+def write_qti(quiz: Quiz, path: str | Path, *, key: bool = True, lang: str | None = None,
+              **options) -> Path:
+    """``key`` is ignored: an LMS package always holds the answers."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        for name, text in render_qti(quiz, lang=lang, **options).items():
+            info = zipfile.ZipInfo(name, date_time=_EPOCH)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            package.writestr(info, text.encode("utf-8"))
+    return path
