@@ -24,9 +24,10 @@ def num(x: float, sig: int = 6) -> str:
 
 
 def par(x: float, sig: int = 6) -> str:
-    """`num(x)`, in parentheses when negative, for use after an operator."""
+    """`num(x)`, in parentheses when negative or in scientific notation, for use after an
+    operator or before a power (``(3 \\times 10^{-10})^2``, not a double superscript)."""
     text = num(x, sig)
-    return f"({text})" if text.startswith("-") else text
+    return f"({text})" if text.startswith("-") or "^" in text else text
 
 
 def plain(x: float, sig: int = 12) -> str:
