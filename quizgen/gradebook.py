@@ -1,0 +1,583 @@
+"""The gradebook: every answer a class submitted and every verdict it got, in one SQL database.
+
+This is the only module that touches the database, through SQLAlchemy Core, so another engine
+is a different URL (``postgresql://...``), not a different module. A plain path means a SQLite
+file, opened in WAL mode with ``synchronous=FULL``.
+
+Tables::
+
+    quizzes      one row per quiz, keyed by its identity (seed, topic, question ids, families)
+    specs        grading rules (answer, kind, tolerance, points, mistakes), keyed by their SHA-256
+    variants     (quiz, variant, question) -> the spec now in force; variant "" is the shared quiz
+    students     (quiz, student) -> variant, name, web token
+    submissions  raw text exactly as received, unique on (quiz, student, question, text hash)
+    verdicts     one per (submission, spec, grader version): status, score, points, feedback,
+                 interpreted, method, mistake
+
+A key fix changes a variant's spec hash; the verdicts of the old key stay (history), and the
+current verdict of an answer is the one graded under its variant's current spec. Grading the
+same file twice therefore adds nothing: its submissions already exist and already have a
+verdict under the current spec. Writes are committed per chunk of students *before* the caller
+hears about them, so a killed process loses nothing it had reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import __version__
+from .grading import ExpectedError, Verdict, check
+from .model import Question, Quiz
+
+GRADER_VERSION = f"quizgen {__version__}"
+SHARED = ""  # the variant of every student of a quiz without a roster
+DEFAULT_CHUNK = 25  # students per transaction: small enough to lose little, big enough to be fast
+MEMO_LIMIT = 200_000  # remembered (key, answer) verdicts; a class types the same text often
+
+metadata = MetaData()
+
+quizzes = Table(
+    "quizzes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("identity", String(64), nullable=False, unique=True),
+    Column("topic", String, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("title", String, nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("question_ids", Text, nullable=False),  # JSON list, in quiz order
+    Column("created_at", String, nullable=False),
+)
+specs = Table(
+    "specs", metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("spec", Text, nullable=False),  # canonical JSON
+)
+variants = Table(
+    "variants", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("quiz_id", ForeignKey("quizzes.id"), nullable=False),
+    Column("variant", String, nullable=False),
+    Column("question_id", String, nullable=False),
+    Column("spec_hash", ForeignKey("specs.hash"), nullable=False),
+    UniqueConstraint("quiz_id", "variant", "question_id"),
+)
+students = Table(
+    "students", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("quiz_id", ForeignKey("quizzes.id"), nullable=False),
+    Column("student", String, nullable=False),
+    Column("name", String, nullable=False, default=""),
+    Column("variant", String, nullable=False),
+    Column("token", String),
+    UniqueConstraint("quiz_id", "student"),
+)
+submissions = Table(
+    "submissions", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("quiz_id", ForeignKey("quizzes.id"), nullable=False),
+    Column("student", String, nullable=False),
+    Column("question_id", String, nullable=False),
+    Column("raw", Text, nullable=False),
+    Column("raw_hash", String(64), nullable=False),
+    Column("source", String, nullable=False),  # "answers.csv line 7"
+    Column("received_at", String, nullable=False),
+    UniqueConstraint("quiz_id", "student", "question_id", "raw_hash"),
+)
+verdicts = Table(
+    "verdicts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("submission_id", ForeignKey("submissions.id"), nullable=False),
+    Column("spec_hash", ForeignKey("specs.hash"), nullable=False),
+    Column("grader_version", String, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("score", Float, nullable=False),  # fraction of the question, 0..1
+    Column("points", Float, nullable=False),  # score * the question's points
+    Column("feedback", Text, nullable=False),
+    Column("interpreted", Text, nullable=False),
+    Column("method", String, nullable=False),
+    Column("mistake", String),
+    Column("graded_at", String, nullable=False),
+    UniqueConstraint("submission_id", "spec_hash", "grader_version"),
+)
+
+
+class GradebookError(ValueError):
+    """The database cannot be opened or used, or the key it is asked to grade with is broken."""
+
+
+# -- specs: what grading needs of a question ----------------------------------------------------
+
+def question_spec(question: Question) -> dict[str, Any]:
+    """The grading rules of a question: enough to grade without quiz.json, nothing more."""
+    return {
+        "family": question.family,
+        "kind": question.kind,
+        "answer": question.answer,
+        "vars": list(question.vars),
+        "tolerance": dict(question.tolerance),
+        "points": question.points,
+        "mistakes": [{"name": m.name, "value": m.value, "feedback": m.feedback}
+                     for m in question.mistakes],
+    }
+
+
+def spec_hash(spec: dict[str, Any]) -> str:
+    canonical = json.dumps(spec, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _raw_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8", errors="surrogatepass")).hexdigest()
+
+
+def quiz_identity(quiz: Quiz) -> str:
+    """Stable across key fixes (answers, tolerances), different for a different quiz."""
+    shape = [quiz.topic, quiz.seed, [(q.id, q.family) for q in quiz.questions]]
+    return hashlib.sha256(json.dumps(shape).encode()).hexdigest()
+
+
+def grade_with_spec(spec: dict[str, Any], raw: str, lang: str) -> Verdict:
+    return check(spec["answer"], raw, kind=spec["kind"], variables=spec["vars"],
+                 mistakes=spec["mistakes"], lang=lang, **spec["tolerance"])
+
+
+# -- what callers get back ---------------------------------------------------------------------
+
+@dataclass
+class Answer:
+    """One student's answer to one question and its verdict under the current key."""
+
+    student: str
+    question_id: str
+    raw: str
+    verdict: Verdict | None  # None: not yet graded under the current key (run regrade)
+    points: float = 0.0  # verdict.score * the question's points
+    max_points: float = 0.0
+
+
+@dataclass
+class Graded:
+    """A student's answers from one batch, committed to the database."""
+
+    student: str
+    where: str
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+    @property
+    def points(self) -> float:
+        return round(sum(a.points for a in self.answers.values()), 6)
+
+
+@dataclass
+class Change:
+    """A verdict that a regrade changed."""
+
+    student: str
+    question_id: str
+    raw: str
+    before: Verdict | None
+    after: Verdict
+    points_before: float
+    points_after: float
+
+
+@dataclass
+class QuizRecord:
+    """A quiz as registered: its row id and the spec now in force for every (variant, question)."""
+
+    id: int
+    lang: str
+    question_ids: list[str]
+    specs: dict[tuple[str, str], tuple[str, dict[str, Any]]]  # (variant, qid) -> (hash, spec)
+    variant_of: dict[str, str]  # student -> variant, for students known to the gradebook
+    names: dict[str, str] = field(default_factory=dict)
+
+    def spec_for(self, student: str, question_id: str) -> tuple[str, dict[str, Any]]:
+        return self.specs[(self.variant_of.get(student, SHARED), question_id)]
+
+
+# -- the gradebook -----------------------------------------------------------------------------
+
+def database_url(target: str | Path) -> str:
+    """A SQLAlchemy URL as given, or a file path as a SQLite URL."""
+    target = str(target)
+    if "://" in target:
+        return target
+    return f"sqlite:///{Path(target).expanduser().resolve()}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL: readers (a report) never block the grader. FULL: a commit survives power loss too,
+    # not only a killed process; with a commit per chunk of students it costs little.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+class Gradebook:
+    """A gradebook database; ``Gradebook("gradebook.sqlite")`` creates the file if needed."""
+
+    def __init__(self, target: str | Path, *, create: bool = True) -> None:
+        self.url = database_url(target)
+        if self.url.startswith("sqlite:///") and not create:
+            path = Path(self.url.removeprefix("sqlite:///"))
+            if not path.exists():
+                raise GradebookError(f"{path}: no gradebook there (grade with --db first)")
+        # Grading is a function of (spec, text, language) for one grader version, so a class's
+        # many identical answers ("0", blanks, the right value) are graded once per key.
+        self._memo: dict[tuple[str, str, str], Verdict] = {}
+        try:
+            self.engine: Engine = create_engine(self.url)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as e:
+            raise GradebookError(f"{target}: cannot open the gradebook ({_reason(e)})") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Gradebook:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def _insert(self, table: Table):
+        if self.engine.dialect.name == "sqlite":
+            return sqlite_insert(table)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+
+    # -- registering a quiz and its key ------------------------------------------------------
+
+    def register(self, quiz: Quiz, roster: Any = None,
+                 tokens: dict[str, str] | None = None) -> QuizRecord:
+        """Record ``quiz`` (and a roster's Variants) and make their key the one in force.
+
+        Safe to call on every run: an unchanged key writes nothing; a changed answer or
+        tolerance updates the variant's spec hash, after which its answers need regrading.
+        """
+        now = _now()
+        wanted: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+        for q in quiz.questions:
+            spec = question_spec(q)
+            wanted[(SHARED, q.id)] = (spec_hash(spec), spec)
+        roster_rows = []
+        if roster is not None:
+            for v in roster.students:
+                for q in v.questions:
+                    spec = question_spec(q)
+                    wanted[(v.student.id, q.id)] = (spec_hash(spec), spec)
+                roster_rows.append({"student": v.student.id, "name": v.student.name,
+                                    "variant": v.student.id,
+                                    "token": (tokens or {}).get(v.student.id)})
+        with self.engine.begin() as conn:
+            identity = quiz_identity(quiz)
+            conn.execute(self._insert(quizzes).on_conflict_do_nothing(), [{
+                "identity": identity, "topic": quiz.topic, "seed": quiz.seed,
+                "title": quiz.title, "lang": quiz.lang,
+                "question_ids": json.dumps([q.id for q in quiz.questions]), "created_at": now}])
+            quiz_id = conn.execute(
+                select(quizzes.c.id).where(quizzes.c.identity == identity)).scalar_one()
+            current = {(r.variant, r.question_id): r.spec_hash for r in conn.execute(
+                select(variants.c.variant, variants.c.question_id, variants.c.spec_hash)
+                .where(variants.c.quiz_id == quiz_id))}
+            changed = {k: v for k, v in wanted.items() if current.get(k) != v[0]}
+            if changed:
+                known = set(conn.execute(select(specs.c.hash).where(
+                    specs.c.hash.in_({h for h, _ in changed.values()}))).scalars())
+                new_specs = {h: s for h, s in changed.values() if h not in known}
+                if new_specs:
+                    conn.execute(specs.insert(), [
+                        {"hash": h, "spec": json.dumps(s, sort_keys=True, ensure_ascii=False)}
+                        for h, s in new_specs.items()])
+                stmt = self._insert(variants)
+                conn.execute(stmt.on_conflict_do_update(
+                    index_elements=["quiz_id", "variant", "question_id"],
+                    set_={"spec_hash": stmt.excluded.spec_hash}), [
+                    {"quiz_id": quiz_id, "variant": k[0], "question_id": k[1], "spec_hash": h}
+                    for k, (h, _) in changed.items()])
+            if roster_rows:
+                stmt = self._insert(students)
+                conn.execute(stmt.on_conflict_do_update(
+                    index_elements=["quiz_id", "student"],
+                    set_={"name": stmt.excluded.name, "variant": stmt.excluded.variant,
+                          "token": func.coalesce(stmt.excluded.token, students.c.token)}),
+                    [{"quiz_id": quiz_id, **r} for r in roster_rows])
+            variant_of, names = {}, {}
+            for r in conn.execute(select(students.c.student, students.c.variant,
+                                         students.c.name).where(students.c.quiz_id == quiz_id)):
+                variant_of[r.student], names[r.student] = r.variant, r.name
+        return QuizRecord(quiz_id, quiz.lang, [q.id for q in quiz.questions], wanted,
+                          variant_of, names)
+
+    def load_record(self, quiz: Quiz) -> QuizRecord | None:
+        """The quiz as the gradebook knows it, with the key in force there (None if unknown)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(quizzes.c.id, quizzes.c.lang).where(
+                quizzes.c.identity == quiz_identity(quiz))).first()
+            if row is None:
+                return None
+            specs_in_force = {}
+            for r in conn.execute(
+                    select(variants.c.variant, variants.c.question_id, specs.c.hash, specs.c.spec)
+                    .join(specs, specs.c.hash == variants.c.spec_hash)
+                    .where(variants.c.quiz_id == row.id)):
+                specs_in_force[(r.variant, r.question_id)] = (r.hash, json.loads(r.spec))
+            variant_of, names = {}, {}
+            for r in conn.execute(select(students.c.student, students.c.variant,
+                                         students.c.name).where(students.c.quiz_id == row.id)):
+                variant_of[r.student], names[r.student] = r.variant, r.name
+        return QuizRecord(row.id, row.lang, [q.id for q in quiz.questions], specs_in_force,
+                          variant_of, names)
+
+    # -- grading -----------------------------------------------------------------------------
+
+    def grade(self, record: QuizRecord, rows: Iterable[Any], *, source: str = "",
+              chunk: int = DEFAULT_CHUNK,
+              on_graded: Callable[[Graded], None] | None = None) -> list[Graded]:
+        """Store and grade ``rows`` (batch.Submission: student, answers, where).
+
+        Every question of the quiz gets an answer per student (a missing cell is the empty
+        answer). A chunk of students is committed in one transaction, and only then passed to
+        ``on_graded``; an answer already graded under the current key is not graded again.
+        """
+        results: list[Graded] = []
+        for group in _chunks(rows, chunk):
+            items = []
+            graded = []
+            for row in group:
+                g = Graded(row.student, row.where)
+                graded.append(g)
+                for qid in record.question_ids:
+                    items.append((g, qid, row.answers.get(qid, "")))
+            where = {g.student: f"{source} {g.where}".strip() for g in graded}
+            with self.engine.begin() as conn:
+                self._ensure_students(conn, record, [g.student for g in graded])
+                self._store_and_grade(conn, record, items, where)
+            results.extend(graded)
+            if on_graded:
+                for g in graded:
+                    on_graded(g)
+        return results
+
+    def _ensure_students(self, conn: Connection, record: QuizRecord, names: list[str]) -> None:
+        unknown = [s for s in names if s not in record.variant_of]
+        if unknown:
+            conn.execute(self._insert(students).on_conflict_do_nothing(), [
+                {"quiz_id": record.id, "student": s, "name": "", "variant": SHARED}
+                for s in unknown])
+            for s in unknown:
+                record.variant_of[s] = SHARED
+
+    def _store_and_grade(self, conn: Connection, record: QuizRecord,
+                         items: list[tuple[Graded, str, str]], where: dict[str, str]) -> None:
+        now = _now()
+        keyed = [(g, qid, raw, _raw_hash(raw)) for g, qid, raw in items]
+        conn.execute(self._insert(submissions).on_conflict_do_nothing(), [
+            {"quiz_id": record.id, "student": g.student, "question_id": qid, "raw": raw,
+             "raw_hash": h, "source": where.get(g.student, ""), "received_at": now}
+            for g, qid, raw, h in keyed])
+        names = list({g.student for g, *_ in items})
+        ids = {(r.student, r.question_id, r.raw_hash): r.id for r in conn.execute(
+            select(submissions.c.id, submissions.c.student, submissions.c.question_id,
+                   submissions.c.raw_hash)
+            .where(submissions.c.quiz_id == record.id, submissions.c.student.in_(names)))}
+        sub_ids = [ids[(g.student, qid, h)] for g, qid, _, h in keyed]
+        existing = self._existing_verdicts(conn, sub_ids)
+        new_rows = []
+        for (g, qid, raw, _), sub_id in zip(keyed, sub_ids):
+            h, spec = record.spec_for(g.student, qid)
+            verdict = existing.get((sub_id, h))
+            if verdict is None:
+                verdict = self._grade(h, spec, raw, record.lang, qid)
+                new_rows.append(_verdict_row(sub_id, h, spec, verdict, now))
+            g.answers[qid] = Answer(g.student, qid, raw, verdict,
+                                    round(verdict.score * spec["points"], 6), spec["points"])
+        if new_rows:
+            conn.execute(verdicts.insert(), new_rows)
+
+    def _grade(self, h: str, spec: dict[str, Any], raw: str, lang: str, qid: str) -> Verdict:
+        memo_key = (h, raw, lang)
+        verdict = self._memo.get(memo_key)
+        if verdict is None:
+            try:
+                verdict = grade_with_spec(spec, raw, lang)
+            except ExpectedError as e:
+                raise GradebookError(f"question {qid}: the key is malformed ({e})") from None
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[memo_key] = verdict
+        return verdict
+
+    def _existing_verdicts(self, conn: Connection,
+                           sub_ids: list[int]) -> dict[tuple[int, str], Verdict]:
+        found = {}
+        for start in range(0, len(sub_ids), 5000):  # bound the number of SQL parameters
+            part = sub_ids[start:start + 5000]
+            for r in conn.execute(select(verdicts).where(
+                    verdicts.c.submission_id.in_(part),
+                    verdicts.c.grader_version == GRADER_VERSION)):
+                found[(r.submission_id, r.spec_hash)] = _verdict_of(r)
+        return found
+
+    # -- regrading ---------------------------------------------------------------------------
+
+    def regrade(self, record: QuizRecord, before: list[Answer], *, chunk: int = 200,
+                on_change: Callable[[Change], None] | None = None) -> list[Change]:
+        """Grade every current answer under the key in force (see ``register``) and return
+        the verdicts that differ from ``before`` (``answers(record)`` taken before the key was
+        registered). Committed chunk by chunk; running it again finds nothing to do."""
+        previous = {(a.student, a.question_id): a for a in before}
+        latest = self._latest_submissions(record)
+        changes: list[Change] = []
+        for group in _chunks(latest, chunk):
+            now = _now()
+            with self.engine.begin() as conn:
+                existing = self._existing_verdicts(conn, [r.id for r in group])
+                new_rows, found = [], []
+                for r in group:
+                    h, spec = record.spec_for(r.student, r.question_id)
+                    verdict = existing.get((r.id, h))
+                    if verdict is None:
+                        verdict = self._grade(h, spec, r.raw, record.lang, r.question_id)
+                        new_rows.append(_verdict_row(r.id, h, spec, verdict, now))
+                    found.append((r, spec, verdict))
+                if new_rows:
+                    conn.execute(verdicts.insert(), new_rows)
+            for r, spec, verdict in found:
+                old = previous.get((r.student, r.question_id))
+                points = round(verdict.score * spec["points"], 6)
+                if old is None or old.verdict is None or _differs(old.verdict, verdict) \
+                        or old.points != points:
+                    change = Change(r.student, r.question_id, r.raw,
+                                    old.verdict if old else None, verdict,
+                                    old.points if old else 0.0, points)
+                    changes.append(change)
+                    if on_change:
+                        on_change(change)
+        return changes
+
+    def _latest_submissions(self, record: QuizRecord) -> list[Any]:
+        latest = (select(func.max(submissions.c.id).label("id"))
+                  .where(submissions.c.quiz_id == record.id)
+                  .group_by(submissions.c.student, submissions.c.question_id).subquery())
+        with self.engine.connect() as conn:
+            return list(conn.execute(
+                select(submissions.c.id, submissions.c.student, submissions.c.question_id,
+                       submissions.c.raw)
+                .join(latest, latest.c.id == submissions.c.id)
+                .order_by(submissions.c.student, submissions.c.id)))
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def answers(self, record: QuizRecord) -> list[Answer]:
+        """Every student's latest answer to every question, with its verdict under the key in
+        force (``verdict`` None where that answer still needs a regrade)."""
+        latest = self._latest_submissions(record)
+        by_sub: dict[int, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            ids = [r.id for r in latest]
+            for start in range(0, len(ids), 5000):
+                part = ids[start:start + 5000]
+                rows = conn.execute(select(verdicts).where(verdicts.c.submission_id.in_(part))
+                                    .order_by(verdicts.c.id))
+                for r in rows:
+                    by_sub.setdefault(r.submission_id, {})[(r.spec_hash, r.grader_version)] = r
+        out = []
+        for r in latest:
+            h, spec = record.spec_for(r.student, r.question_id)
+            graded = by_sub.get(r.id, {})
+            row = graded.get((h, GRADER_VERSION))
+            if row is None:  # graded by another grader version under this key: still the key's
+                matching = [v for (sh, _), v in graded.items() if sh == h]
+                row = max(matching, key=lambda v: v.id) if matching else None
+            verdict = _verdict_of(row) if row is not None else None
+            points = round(verdict.score * spec["points"], 6) if verdict else 0.0
+            out.append(Answer(r.student, r.question_id, r.raw, verdict, points, spec["points"]))
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (what a test compares before and after an idempotent run)."""
+        with self.engine.connect() as conn:
+            return {t.name: conn.execute(select(func.count()).select_from(t)).scalar_one()
+                    for t in metadata.sorted_tables}
+
+    def dump(self) -> dict[str, list[tuple]]:
+        """Every row of every table, in id order: the whole content, for comparisons."""
+        with self.engine.connect() as conn:
+            return {t.name: [tuple(r) for r in conn.execute(
+                select(t).order_by(*t.primary_key.columns))] for t in metadata.sorted_tables}
+
+    def integrity_ok(self) -> bool:
+        if self.engine.dialect.name != "sqlite":
+            return True
+        with self.engine.connect() as conn:
+            return conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+def _verdict_row(sub_id: int, h: str, spec: dict[str, Any], v: Verdict, now: str) -> dict:
+    return {"submission_id": sub_id, "spec_hash": h, "grader_version": GRADER_VERSION,
+            "status": v.status, "score": v.score, "points": round(v.score * spec["points"], 6),
+            "feedback": v.feedback, "interpreted": v.interpreted, "method": v.method,
+            "mistake": v.mistake, "graded_at": now}
+
+
+def _verdict_of(row: Any) -> Verdict:
+    return Verdict(row.status, row.score, row.feedback, row.interpreted, row.method, row.mistake)
+
+
+def _differs(a: Verdict, b: Verdict) -> bool:
+    return (a.status, a.score, a.mistake) != (b.status, b.score, b.mistake)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    group: list[Any] = []
+    for item in items:
+        group.append(item)
+        if len(group) >= size:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _reason(e: SQLAlchemyError) -> str:
+    return str(getattr(e, "orig", None) or e).splitlines()[0]

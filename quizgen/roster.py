@@ -1,0 +1,305 @@
+"""A class roster and each student's own variant of a quiz.
+
+A student's variant keeps the quiz's positions (question ids ``q1..qN``, each with the base
+quiz's family and difficulty, so item analysis compares like with like) and draws fresh
+parameters from a random stream derived from (quiz seed, student id, position, family) with
+SHA-256: the same roster and seed give the same variants on any machine, and adding a student
+changes no one else's. Option order of choice items is part of the variant (concept families
+shuffle it from the same stream unless an item fixes its order); ``shuffle`` also permutes the
+order in which a student's sheet shows the questions, which never changes their ids.
+
+variants.json (format ``quizgen-variants/1``) holds every student's questions in full and is,
+beside quiz.json, the key that grading reads. Tokens for the web mode are secrets, so they live
+in tokens.csv, not in variants.json, and survive re-running ``make`` over the same folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .batch import SubmissionError, find_column, normalize_student_id, read_table
+from .model import Question, Quiz, QuizFileError
+
+FORMAT = "quizgen-variants/1"
+VARIANTS_FILE = "variants.json"
+TOKENS_FILE = "tokens.csv"
+ID_COLUMNS = ("student", "student_id", "id", "学号")
+NAME_COLUMNS = ("name", "full name", "姓名")
+MAX_RESAMPLES = 50
+
+
+class RosterError(ValueError):
+    """The roster (or variants.json) cannot be used; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    name: str = ""
+
+
+@dataclass
+class StudentVariant:
+    student: Student
+    questions: list[Question]  # in the order the student's sheet shows them
+
+
+@dataclass
+class Variants:
+    """Every student's variant of one base quiz, in roster order."""
+
+    seed: int
+    topic: str
+    question_ids: list[str]  # the base quiz's, in its order
+    shuffle: bool
+    students: list[StudentVariant] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_id = {v.student.id: v for v in self.students}
+
+    def ids(self) -> set[str]:
+        return set(self._by_id)
+
+    def get(self, student_id: str) -> StudentVariant | None:
+        return self._by_id.get(student_id)
+
+    def quiz_for(self, base: Quiz, student_id: str) -> Quiz:
+        """The student's own quiz: the base quiz's settings with the student's questions."""
+        variant = self._by_id[student_id]
+        label = variant.student.name or variant.student.id
+        if variant.student.name:
+            label = f"{variant.student.name} ({variant.student.id})"
+        return replace(base, questions=variant.questions, title=f"{base.title} · {label}")
+
+    def matches(self, quiz: Quiz) -> bool:
+        return (self.seed, self.topic, self.question_ids) == (
+            quiz.seed, quiz.topic, [q.id for q in quiz.questions])
+
+    def to_json(self) -> str:
+        data = {
+            "format": FORMAT,
+            "quiz": {"seed": self.seed, "topic": self.topic, "questions": self.question_ids},
+            "shuffle": self.shuffle,
+            "students": [
+                {"id": v.student.id, "name": v.student.name,
+                 "questions": [asdict(q) for q in v.questions]}
+                for v in self.students
+            ],
+        }
+        return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(self.to_json(), encoding="utf-8", newline="\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Variants:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise RosterError(f"{path}: cannot read ({e.strerror})") from None
+        except json.JSONDecodeError as e:
+            raise RosterError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from None
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            raise RosterError(f"{path}: field 'format' must be {FORMAT!r}")
+        try:
+            students = []
+            for item in data["students"]:
+                # Quiz.from_dict validates questions exactly as it does for quiz.json.
+                quiz = Quiz.from_dict({"format": "quizgen/1", "seed": 0, "topic": "",
+                                       "lang": "en", "created_with": {},
+                                       "questions": item["questions"]}, source=str(path))
+                students.append(StudentVariant(Student(item["id"], item.get("name", "")),
+                                               quiz.questions))
+            return cls(seed=data["quiz"]["seed"], topic=data["quiz"]["topic"],
+                       question_ids=list(data["quiz"]["questions"]),
+                       shuffle=bool(data.get("shuffle", False)), students=students)
+        except QuizFileError as e:
+            raise RosterError(str(e)) from None
+        except (KeyError, TypeError) as e:
+            raise RosterError(f"{path}: malformed ({e})") from None
+
+
+def read_roster(path: str | Path) -> list[Student]:
+    """Students from a CSV with an id column (student, student_id, id or 学号) and optionally a
+    name column; every bad line is named in the one error raised."""
+    path = Path(path)
+    try:
+        header, rows = read_table(path)
+    except SubmissionError as e:
+        raise RosterError(str(e)) from None
+    id_col = find_column(header, ID_COLUMNS)
+    if id_col is None:
+        raise RosterError(f"{path}: line 1: no student id column; name one of "
+                          f"{', '.join(ID_COLUMNS)}")
+    name_col = find_column(header, NAME_COLUMNS)
+    students: list[Student] = []
+    first_line: dict[str, int] = {}
+    problems: list[str] = []
+    for line, cells in rows:
+        cells = cells + [""] * (len(header) - len(cells))
+        sid = normalize_student_id(cells[id_col])
+        name = cells[name_col].strip() if name_col is not None else ""
+        if not sid:
+            problems.append(f"line {line}: no student id")
+        elif sid in first_line:
+            problems.append(f"line {line}: student {sid!r} is already on line {first_line[sid]}")
+        else:
+            first_line[sid] = line
+            students.append(Student(sid, name))
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise RosterError(f"{path}: {problems[0]}{more}")
+    if not students:
+        raise RosterError(f"{path}: no students")
+    return students
+
+
+def student_questions(base: Quiz, student_id: str, *, shuffle: bool = False) -> list[Question]:
+    """The student's variant of every question of ``base`` (needs the question bank)."""
+    from question_bank import families
+
+    from .sampling import _fingerprint, build_question, rng_for
+
+    bank = families()
+    questions: list[Question] = []
+    seen: set[str] = set()
+    for position, q in enumerate(base.questions):
+        family = bank[q.family]
+        for attempt in range(MAX_RESAMPLES):  # no two identical questions on one sheet
+            rng = rng_for(base.seed, "student", student_id, position, q.family, attempt)
+            question = build_question(family, rng, q.difficulty, qid=q.id)
+            if _fingerprint(question) not in seen:
+                break
+        seen.add(_fingerprint(question))
+        questions.append(question)
+    if shuffle:
+        rng_for(base.seed, "student", student_id, "order").shuffle(questions)
+    return questions
+
+
+def make_variants(base: Quiz, students: list[Student], *, shuffle: bool = False) -> Variants:
+    return Variants(
+        seed=base.seed,
+        topic=base.topic,
+        question_ids=[q.id for q in base.questions],
+        shuffle=shuffle,
+        students=[StudentVariant(s, student_questions(base, s.id, shuffle=shuffle))
+                  for s in students],
+    )
+
+
+def variants_beside(quiz_path: str | Path, quiz: Quiz) -> Variants | None:
+    """The variants.json next to quiz.json, checked to belong to it; None for a shared quiz."""
+    path = Path(quiz_path).with_name(VARIANTS_FILE)
+    if not path.exists():
+        return None
+    variants = Variants.load(path)
+    if not variants.matches(quiz):
+        raise RosterError(f"{path}: made for another quiz (seed {variants.seed}, topic "
+                          f"{variants.topic!r}) than {quiz_path}")
+    return variants
+
+
+# -- tokens for the web mode ------------------------------------------------------------------
+
+def new_token() -> str:
+    """128 random bits, URL-safe: what a student types or follows to reach their own sheet."""
+    return secrets.token_urlsafe(16)
+
+
+def load_tokens(path: Path) -> dict[str, str]:
+    if not path.exists():
+        return {}
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["student"]: row["token"] for row in csv.DictReader(f) if row.get("token")}
+
+
+def assign_tokens(students: list[Student], path: Path) -> dict[str, str]:
+    """Each student's token, keeping any already in ``path`` (tokens handed out stay valid)."""
+    tokens = load_tokens(path)
+    for s in students:
+        tokens.setdefault(s.id, new_token())
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "name", "token"])
+        for s in students:
+            writer.writerow([s.id, s.name, tokens[s.id]])
+    return {s.id: tokens[s.id] for s in students}
+
+
+def safe_filename(student_id: str, taken: set[str]) -> str:
+    """A file name stem for the student's sheet: the id with unsafe characters replaced."""
+    stem = re.sub(r"[^\w.-]", "_", student_id).strip("._") or "student"
+    candidate, n = stem, 2
+    while candidate.lower() in taken:  # case-insensitive file systems
+        candidate, n = f"{stem}-{n}", n + 1
+    taken.add(candidate.lower())
+    return candidate
+
+
+def key_rows(variants: Variants) -> list[dict[str, Any]]:
+    """One row per (student, question) for key.csv, in sheet order."""
+    rows = []
+    for v in variants.students:
+        for position, q in enumerate(v.questions, start=1):
+            rows.append({"student": v.student.id, "name": v.student.name, "position": position,
+                         "question": q.id, "family": q.family, "answer": json.dumps(q.answer),
+                         "tolerance": json.dumps(q.tolerance, sort_keys=True)})
+    return rows
+
+
+# -- what `quizgen make --students` writes ----------------------------------------------------
+
+def merged_key(base: Quiz, variants: Variants) -> Quiz:
+    """One quiz holding every student's questions, each prompt labelled with the student: the
+    single answer key a teacher prints or searches, in any format a sheet can be written in."""
+    questions = []
+    for v in variants.students:
+        label = f"{v.student.id} {v.student.name}".strip().replace("$", "").replace("\\", "")
+        for q in v.questions:
+            prompt = {lang: f"[{label} · {q.id}] {text}" for lang, text in q.prompt.items()}
+            questions.append(replace(q, id=f"{v.student.id}/{q.id}", prompt=prompt))
+    return replace(base, questions=questions)
+
+
+def write_roster_files(base: Quiz, students: list[Student], out_dir: Path, formats: list[str],
+                       *, shuffle: bool = False, notes: list[str] | None = None,
+                       **options: Any) -> tuple[list[Path], list[str]]:
+    """variants.json, tokens.csv, key.csv, one sheet per student and format under
+    ``students/``, and one merged key per format; returns (paths written, notes)."""
+    from .export import export, writer
+
+    variants = make_variants(base, students, shuffle=shuffle)
+    variants.save(out_dir / VARIANTS_FILE)
+    assign_tokens(students, out_dir / TOKENS_FILE)
+    with (out_dir / "key.csv").open("w", encoding="utf-8", newline="") as f:
+        rows = key_rows(variants)
+        out = csv.DictWriter(f, fieldnames=list(rows[0]))
+        out.writeheader()
+        out.writerows(rows)
+    written = [out_dir / VARIANTS_FILE, out_dir / TOKENS_FILE, out_dir / "key.csv"]
+    notes = [] if notes is None else notes
+    options["notes"] = notes
+    sheets = out_dir / "students"
+    sheets.mkdir(exist_ok=True)
+    stems: set[str] = set()
+    names = {s.id: safe_filename(s.id, stems) for s in students}
+    for fmt in formats:
+        w = writer(fmt)
+        if not w.keyed:  # an LMS file: one quiz for everyone, not per-student paper
+            written.append(export(base, fmt, out_dir / f"quiz{w.suffix}", key=True, **options))
+            notes.append(f"{fmt}: the LMS file holds the base quiz, not the students' variants")
+            continue
+        for s in students:
+            written.append(export(variants.quiz_for(base, s.id), fmt,
+                                  sheets / f"{names[s.id]}{w.suffix}", key=False, **options))
+        written.append(export(merged_key(base, variants), fmt, out_dir / f"key{w.suffix}",
+                              key=True, **options))
+    return written, notes

@@ -1,0 +1,66 @@
+"""Per-student variants: deterministic from (quiz seed, student id), independent of who else is
+on the roster, the same positions and families for everyone, and a roster's errors named."""
+
+import json
+
+import pytest
+
+from quizgen.roster import (
+    RosterError,
+    Student,
+    Variants,
+    assign_tokens,
+    make_variants,
+    read_roster,
+    student_questions,
+)
+from quizgen.sampling import make_quiz
+
+
+@pytest.fixture(scope="module")
+def base():
+    return make_quiz("all", count=5, seed=21)
+
+
+def test_variants_depend_only_on_seed_and_student(base):
+    alone = student_questions(base, "s042")
+    among_others = make_variants(base, [Student("s001"), Student("s042")]).get("s042").questions
+    assert [q.params for q in alone] == [q.params for q in among_others]
+    other = student_questions(base, "s043")
+    assert [q.params for q in alone] != [q.params for q in other]
+    assert [(q.id, q.family, q.difficulty) for q in alone] == \
+        [(q.id, q.family, q.difficulty) for q in base.questions]
+
+
+def test_shuffle_reorders_but_keeps_question_ids(base):
+    orders = {tuple(q.id for q in student_questions(base, f"s{i}", shuffle=True))
+              for i in range(12)}
+    assert len(orders) > 1
+    assert all(sorted(o) == sorted(q.id for q in base.questions) for o in orders)
+
+
+def test_variants_file_round_trips(base, tmp_path):
+    made = make_variants(base, [Student("a", "Ann"), Student("b")], shuffle=True)
+    made.save(tmp_path / "variants.json")
+    loaded = Variants.load(tmp_path / "variants.json")
+    assert loaded.to_json() == made.to_json() and loaded.matches(base)
+    assert loaded.quiz_for(base, "a").title.endswith("Ann (a)")
+
+
+def test_roster_problems_are_named_by_line(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_text("学号,姓名\n001,甲\n,乙\n001,丙\n", encoding="utf-8")
+    with pytest.raises(RosterError, match=r"line 3: no student id \(and 1 more\)"):
+        read_roster(path)
+    path.write_text("学号,姓名\n００１,甲\n002,乙\n", encoding="utf-8")  # full-width digits
+    assert read_roster(path) == [Student("001", "甲"), Student("002", "乙")]
+
+
+def test_tokens_are_random_and_survive_a_second_make(tmp_path):
+    students = [Student("a"), Student("b")]
+    first = assign_tokens(students, tmp_path / "tokens.csv")
+    again = assign_tokens([*students, Student("c")], tmp_path / "tokens.csv")
+    assert first["a"] != first["b"] and len(first["a"]) >= 20
+    assert {k: again[k] for k in first} == first and "c" in again
+    assert "token" not in json.dumps(json.loads(
+        make_variants(make_quiz("optimizers", count=1, seed=1), students).to_json()))
