@@ -151,3 +151,17 @@ def test_expected_expression_values_are_cached_per_question():
         check("2*x", answer, variables=["x"])
     info = _expected_expression.cache_info()
     assert (info.misses, info.hits) == (1, 2)
+
+
+def test_an_answer_undefined_wherever_the_key_is_defined_is_incorrect_without_sympy():
+    import time
+
+    from quizgen.grading import check
+
+    for answer in ("1/0", "sqrt(-1)", "log(-1-x^2)"):
+        start = time.perf_counter()
+        verdict = check("2*x", answer, kind="expression", variables=["x"])
+        assert verdict.status == "incorrect" and verdict.method == "random-points", answer
+        assert time.perf_counter() - start < 0.1
+    # Equivalent where both are defined still counts.
+    assert check("log(x^2)", "2*log(x)", kind="expression", variables=["x"]).status == "correct"
