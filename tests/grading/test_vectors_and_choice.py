@@ -110,6 +110,7 @@ def test_a_choice_answer_that_names_no_option_is_invalid_not_incorrect():
     from quizgen.grading import check
 
     verdict = check("B", "E", kind="choice", choices=["A", "B", "C", "D"])
-    assert verdict.status == "invalid" and "E" in verdict.feedback and "A, B, C, D" in verdict.feedback
+    assert verdict.status == "invalid"
+    assert "E" in verdict.feedback and "A, B, C, D" in verdict.feedback
     assert check("B", "c", kind="choice", choices=["A", "B", "C", "D"]).status == "incorrect"
     assert check("T", "对", kind="choice", choices=["T", "F"]).status == "correct"
