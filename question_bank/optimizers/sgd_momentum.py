@@ -1,0 +1,273 @@
+"""SGD on a scalar weight: a plain step, heavy-ball momentum, Nesterov and weight decay.
+
+Difficulty 1: one plain SGD step. 2: two or three steps with momentum (dampening 0); ask the
+weight or the momentum buffer. 3: two or three steps with Nesterov momentum, L2 weight decay, or
+both; ask the weight. The convention stated is torch.optim.SGD's: the buffer starts as the first
+gradient (b_1 = g_1), then b_t = mu b_{t-1} + g_t, lr multiplies the whole buffer, Nesterov steps
+along g_t + mu b_t, and weight decay adds lambda theta_{t-1} to the gradient before all of that.
+"""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+import torch
+
+from question_bank._format import nonzero, num, par
+from quizgen.model import Mistake
+from reference.optim import sgd_step
+
+ID = "optimizers.sgd_momentum"
+TOPIC = "optimizers"
+TITLE = {"en": "SGD with momentum", "zh": "带动量的 SGD"}
+KIND = "number"
+
+
+def sample(rng: random.Random, difficulty: int) -> dict:
+    params = {
+        "theta": nonzero(rng, -2, 2, 1),
+        "lr": rng.choice([0.01, 0.05, 0.1, 0.2]),
+        "momentum": 0.0,
+        "nesterov": False,
+        "weight_decay": 0.0,
+        "ask": "theta",
+    }
+    if difficulty == 1:
+        params["grads"] = [nonzero(rng, -3, 3, 1)]
+        return params
+    params["momentum"] = rng.choice([0.9, 0.9, 0.8, 0.5])
+    params["grads"] = [nonzero(rng, -3, 3, 1) for _ in range(rng.randint(2, 3))]
+    if difficulty == 2:
+        params["ask"] = rng.choice(["theta", "theta", "buf"])
+        return params
+    twist = rng.choice(["nesterov", "weight_decay", "both"])
+    params["nesterov"] = twist != "weight_decay"
+    if twist != "nesterov":
+        params["weight_decay"] = rng.choice([0.01, 0.05, 0.1])
+    return params
+
+
+def _hyper(params: dict) -> dict:
+    return {k: params[k] for k in ("lr", "momentum", "nesterov", "weight_decay")}
+
+
+def run(params: dict):
+    """Every step's intermediate values, from reference.optim.sgd_step in float64."""
+    param = torch.tensor([params["theta"]], dtype=torch.float64)
+    state: dict = {}
+    steps = []
+    for g in params["grads"]:
+        result = sgd_step(param, torch.tensor([g], dtype=torch.float64), state, **_hyper(params))
+        steps.append(result)
+        param, state = result.param, result.state
+    return steps
+
+
+def answer(params: dict) -> float:
+    last = run(params)[-1]
+    return (last.param if params["ask"] == "theta" else last.momentum_buffer).item()
+
+
+def oracle(params: dict) -> float:
+    """torch.optim.SGD itself, in float64."""
+    p = torch.nn.Parameter(torch.tensor([params["theta"]], dtype=torch.float64))
+    opt = torch.optim.SGD([p], foreach=False, **_hyper(params))
+    for g in params["grads"]:
+        p.grad = torch.tensor([g], dtype=torch.float64)
+        opt.step()
+    return p.item() if params["ask"] == "theta" else opt.state[p]["momentum_buffer"].item()
+
+
+def closed_form(params: dict) -> sp.Expr:
+    """Sutskever et al. (2013) heavy ball in torch's form (lr outside the buffer), exactly."""
+    q = sp.Rational
+    theta, lr = q(str(params["theta"])), q(str(params["lr"]))
+    mu, wd = q(str(params["momentum"])), q(str(params["weight_decay"]))
+    buf = None
+    for g in params["grads"]:
+        g = q(str(g)) + wd * theta
+        if mu == 0:
+            direction = g
+        else:
+            buf = g if buf is None else mu * buf + g
+            direction = g + mu * buf if params["nesterov"] else buf
+        theta = theta - lr * direction
+    return theta if params["ask"] == "theta" else buf
+
+
+def answer_tex(params: dict) -> str:
+    return num(answer(params), 10)
+
+
+def tolerance(params: dict) -> dict:
+    return {"rtol": 0.0, "atol": 1e-6}
+
+
+def _used(params: dict) -> str:
+    """The symbol of the gradient the buffer sees: the loss gradient g, or g + lambda theta."""
+    return "\\tilde g" if params["weight_decay"] else "g"
+
+
+def _setting(params: dict, lang: str) -> str:
+    zh = lang == "zh"
+    g = _used(params)
+    parts = [f"$\\eta = {num(params['lr'])}$"]
+    if params["momentum"]:
+        parts.append(f"momentum $\\mu = {num(params['momentum'])}$, dampening = 0")
+    if params["nesterov"]:
+        parts.append("nesterov=True")
+    if params["weight_decay"]:
+        parts.append(f"weight_decay $\\lambda = {num(params['weight_decay'])}$")
+    text = ("，" if zh else ", ").join(parts)
+    if not params["momentum"]:
+        return (f"用 torch.optim.SGD（{text}，不带动量）" if zh
+                else f"torch.optim.SGD ({text}, no momentum)")
+    rules = []
+    if zh:
+        if params["weight_decay"]:
+            rules.append(f"先把 $\\lambda\\theta_{{t-1}}$ 加到梯度 $g_t$ 上得到 ${g}_t$")
+        rules.append(f"动量缓冲区第一步直接取 $b_1 = {g}_1$，之后 $b_t = \\mu b_{{t-1}} + {g}_t$，"
+                     "学习率乘在整个更新方向上")
+        rules.append(f"更新方向为 ${g}_t + \\mu b_t$" if params["nesterov"]
+                     else "更新方向为 $b_t$")
+        return f"用 torch.optim.SGD（{text}；PyTorch 约定：{'，'.join(rules)}）"
+    if params["weight_decay"]:
+        rules.append(f"$\\lambda\\theta_{{t-1}}$ is first added to the gradient $g_t$, giving "
+                     f"${g}_t$")
+    rules.append(f"the buffer starts as $b_1 = {g}_1$, then $b_t = \\mu b_{{t-1}} + {g}_t$, and "
+                 "the learning rate multiplies the whole step direction")
+    rules.append(f"the step direction is ${g}_t + \\mu b_t$" if params["nesterov"]
+                 else "the step direction is $b_t$")
+    return f"torch.optim.SGD ({text}; PyTorch's convention: {'; '.join(rules)})"
+
+
+def prompt(params: dict, lang: str) -> str:
+    grads, k = params["grads"], len(params["grads"])
+    theta = num(params["theta"])
+    accuracy = "10^{-6}"
+    if lang == "zh":
+        grads_text = "，".join(f"$g_{{{i + 1}}} = {num(g)}$" for i, g in enumerate(grads))
+        loss = "损失函数的梯度（不含权重衰减项）" if params["weight_decay"] else "梯度"
+        what = (f"第 {k} 步之后的参数 $\\theta_{{{k}}}$" if params["ask"] == "theta"
+                else f"第 {k} 步之后的动量缓冲区 $b_{{{k}}}$（即 momentum_buffer）")
+        return (f"{_setting(params, lang)}优化一个标量参数，初值 $\\theta_0 = {theta}$。"
+                f"依次得到的{loss}为 {grads_text}。求{what}（误差不超过 ${accuracy}$）。")
+    grads_text = ", then ".join(f"$g_{{{i + 1}}} = {num(g)}$" for i, g in enumerate(grads))
+    loss = "loss gradients (without the weight-decay term)" if params["weight_decay"] else (
+        "gradients" if k > 1 else "gradient")
+    what = (f"the weight $\\theta_{{{k}}}$ after step {k}" if params["ask"] == "theta"
+            else f"the momentum buffer $b_{{{k}}}$ (momentum_buffer) after step {k}")
+    return (f"{_setting(params, lang)} optimizes a scalar weight starting at "
+            f"$\\theta_0 = {theta}$. The {loss} {'are' if k > 1 else 'is'} {grads_text}. "
+            f"Compute {what} (to within ${accuracy}$).")
+
+
+def solution(params: dict, lang: str) -> list[str]:
+    lr, mu, wd = num(params["lr"]), num(params["momentum"]), num(params["weight_decay"])
+    lines, theta_prev, buf_prev, u = [], params["theta"], None, _used(params)
+    for t, (s, g) in enumerate(zip(run(params), params["grads"]), start=1):
+        head = f"第 $t = {t}$ 步：" if lang == "zh" else f"Step $t = {t}$: "
+        used = s.grad.item()
+        if params["weight_decay"]:
+            lines.append(head + f"${u}_{{{t}}} = {par(g)} + {wd} \\cdot {par(theta_prev, 10)} "
+                                f"= {num(used, 10)}$")
+            head = ""
+        if params["momentum"]:
+            buf = s.momentum_buffer.item()
+            rule = (f"b_{{{t}}} = {u}_{{{t}}} = {num(buf, 10)}" if buf_prev is None else
+                    f"b_{{{t}}} = {mu} \\cdot {par(buf_prev, 10)} + {par(used, 10)} "
+                    f"= {num(buf, 10)}")
+            lines.append(head + f"${rule}$")
+            head, buf_prev = "", buf
+            if params["nesterov"]:
+                lines.append(f"${u}_{{{t}}} + \\mu b_{{{t}}} = {par(used, 10)} + {mu} \\cdot "
+                             f"{par(buf, 10)} = {num(s.direction.item(), 10)}$")
+        lines.append(head + f"$\\theta_{{{t}}} = {num(theta_prev, 10)} - {lr} \\cdot "
+                            f"{par(s.direction.item(), 10)} = {num(s.param.item(), 10)}$")
+        theta_prev = s.param.item()
+    symbol = "\\theta" if params["ask"] == "theta" else "b"
+    answer_line = {"en": "Answer: ", "zh": "答案："}[lang]
+    return lines + [answer_line + f"${symbol}_{{{len(params['grads'])}}} = {answer_tex(params)}$"]
+
+
+def _variant(params: dict, **changes) -> float:
+    """The answer of a student who runs SGD with one rule done differently."""
+    theta, lr, mu, wd = params["theta"], params["lr"], params["momentum"], params["weight_decay"]
+    nesterov = params["nesterov"] and not changes.get("nesterov_as_buffer")
+    if changes.get("no_momentum"):
+        mu = 0.0
+    buf = None
+    for g in params["grads"]:
+        coupled = 0.0 if changes.get("decay_outside_momentum") else wd
+        g = g + coupled * theta
+        if mu == 0:
+            direction = g
+        elif changes.get("ema_momentum"):
+            buf = (1 - mu) * g if buf is None else mu * buf + (1 - mu) * g
+            direction = buf
+        else:
+            buf = g if buf is None else mu * buf + g
+            direction = g + mu * buf if nesterov else buf
+        if changes.get("decay_outside_momentum"):
+            direction = direction + wd * theta
+        step = direction if changes.get("lr_missing") else lr * direction
+        theta = theta + step if changes.get("wrong_sign") else theta - step
+    if params["ask"] == "buf":
+        return -lr * buf if changes.get("classical_velocity") else buf
+    return theta
+
+
+FEEDBACK = {
+    "wrong_sign": {
+        "en": "You moved along the gradient; SGD subtracts lr times the step direction.",
+        "zh": "你沿着梯度方向走了；SGD 要减去学习率乘以更新方向。",
+    },
+    "lr_missing": {
+        "en": "The step is the learning rate times the gradient, not the raw gradient.",
+        "zh": "更新量是学习率乘以梯度，而不是梯度本身。",
+    },
+    "ema_momentum": {
+        "en": "torch.optim.SGD's buffer is b_t = mu b_{t-1} + g_t (with dampening 0, starting "
+              "at b_1 = g_1); you used an average mu b + (1 - mu) g, which is Adam's first "
+              "moment, not SGD momentum.",
+        "zh": "torch.optim.SGD 的缓冲区是 b_t = mu b_{t-1} + g_t（dampening 为 0，且 b_1 = g_1）；"
+              "你用的是平均 mu b + (1 - mu) g，那是 Adam 的一阶矩，不是 SGD 动量。",
+    },
+    "no_momentum": {
+        "en": "You took plain gradient steps; with momentum each step moves along the buffer "
+              "b_t, which keeps a fraction mu of the previous steps.",
+        "zh": "你做的是普通梯度下降；有动量时每一步沿缓冲区 b_t 走，它保留了之前更新的 mu 倍。",
+    },
+    "classical_velocity": {
+        "en": "That is the classical velocity v = mu v - lr g; torch keeps lr outside the "
+              "buffer: b_t = mu b_{t-1} + g_t, and the step is -lr b_t.",
+        "zh": "这是经典写法中的速度 v = mu v - lr g；PyTorch 把学习率放在缓冲区之外："
+              "b_t = mu b_{t-1} + g_t，更新量为 -lr b_t。",
+    },
+    "nesterov_as_buffer": {
+        "en": "With nesterov=True torch steps along g_t + mu b_t, not along the buffer b_t "
+              "alone.",
+        "zh": "nesterov=True 时，PyTorch 沿 g_t + mu b_t 更新，而不是只沿缓冲区 b_t。",
+    },
+    "decay_outside_momentum": {
+        "en": "torch.optim.SGD adds lambda theta to the gradient before the momentum buffer "
+              "(L2 regularization), so the decay term is accumulated in the buffer too.",
+        "zh": "torch.optim.SGD 在进入动量缓冲区之前就把 lambda theta 加到梯度上（L2 正则），"
+              "所以衰减项也会在缓冲区中累积。",
+    },
+}
+
+
+def mistakes(params: dict) -> list[Mistake]:
+    if params["ask"] == "buf":
+        names = ["ema_momentum", "classical_velocity"]
+    elif not params["momentum"]:
+        names = ["wrong_sign", "lr_missing"]
+    else:
+        names = ["ema_momentum", "no_momentum", "wrong_sign"]
+        if params["nesterov"]:
+            names.append("nesterov_as_buffer")
+        if params["weight_decay"]:
+            names.append("decay_outside_momentum")
+    return [Mistake(n, _variant(params, **{n: True}), FEEDBACK[n]) for n in names]
