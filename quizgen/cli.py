@@ -31,6 +31,13 @@ def _load_quiz(path: str):
         raise InputError(str(e)) from None
 
 
+def _small_tensor_mode() -> None:
+    """Question variants are tensors of a few elements: one torch thread is fastest there."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 def _formats(text: str) -> list[str]:
     from .export import WRITERS
 
@@ -60,10 +67,12 @@ def cli() -> None:
 def topics() -> None:
     """List the topics and their question families."""
     from question_bank import topics as bank_topics
+    from question_bank.concepts import ConceptPool
 
     for topic, members in bank_topics().items():
-        computed = [f for f in members if f.KIND != "choice"]
-        items = sum(len(f.items) for f in members if f.KIND == "choice")
+        pools = [f.module for f in members if isinstance(f.module, ConceptPool)]
+        computed = [f for f in members if not isinstance(f.module, ConceptPool)]
+        items = sum(len(pool.items) for pool in pools)
         click.echo(f"{topic}: {len(computed)} famil{'y' if len(computed) == 1 else 'ies'}, "
                    f"{items} conceptual item{'' if items == 1 else 's'}")
         for family in computed:
@@ -93,6 +102,7 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
     from .export import export_files
     from .sampling import UnknownTopicError, make_quiz
 
+    _small_tensor_mode()
     chosen = _formats(formats)
     try:
         quiz = make_quiz(topic, count=count, seed=seed, lang=lang, difficulty=difficulty)
@@ -331,6 +341,8 @@ def practice(topic, lang, seed, count) -> None:
     from .practice import run
     from .sampling import UnknownTopicError, select_families
 
+    _small_tensor_mode()
+
     try:
         select_families(topic)
     except UnknownTopicError as e:
@@ -380,6 +392,8 @@ def validate(topic, seeds, formats) -> None:
     from .sampling import UnknownTopicError
     from .validate import validate as run_validation
 
+    _small_tensor_mode()
+
     click.echo(f"{'family':<40} {'seeds':>6} {'failures':>9} {'seconds':>8}")
 
     def show(report) -> None:
@@ -397,6 +411,71 @@ def validate(topic, seeds, formats) -> None:
     click.echo(f"{len(reports) - len(failed)} of {len(reports)} families passed")
     if failed:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("quiz_file", metavar="QUIZ.json", type=click.Path(dir_okay=False))
+@click.option("--roster", type=click.Path(dir_okay=False),
+              help="tokens.csv (student, name, token) or a roster CSV to assign tokens to "
+                   "(default: tokens.csv beside QUIZ.json, from `make --students`).")
+@click.option("--db", help="The gradebook: a SQLite file or a SQLAlchemy URL such as "
+                           "postgresql+psycopg://... (default: gradebook.sqlite beside QUIZ.json).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback is reachable by others.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--attempts", default=1, show_default=True, type=click.IntRange(1, 100),
+              help="Submissions allowed per student.")
+@click.option("--show-solutions", is_flag=True,
+              help="Show answers and worked solutions after a student's last attempt.")
+@click.option("--hide-verdicts", is_flag=True,
+              help="Do not show verdicts after a submit (release them later on the teacher page).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verdicts,
+          threads) -> None:
+    """Serve QUIZ.json in the browser: students sign in with their token, answer with a live
+    "read as" preview and are graded on submit; the teacher page (admin token, printed here)
+    shows submissions live, the report, CSV downloads and regrade. Set QUIZGEN_ADMIN_TOKEN to
+    keep the admin token across restarts."""
+    import os
+
+    from .web import Classroom, ServeError, Settings, WebOptions, create_app
+    from .web import serve as run_server
+    from .web.security import new_secret
+    from .web.server import is_loopback
+
+    settings = Settings(attempts=attempts, show_verdicts=not hide_verdicts,
+                        show_solutions=show_solutions)
+    try:
+        room = Classroom(quiz_file, db=db, roster=roster, settings=settings)
+    except ServeError as e:
+        raise InputError(str(e)) from None
+    admin_token = os.environ.get("QUIZGEN_ADMIN_TOKEN") or new_secret(24)
+    try:
+        app = create_app(room, WebOptions(admin_token=admin_token,
+                                          secret_key=os.environ.get("QUIZGEN_SECRET_KEY", "")))
+    except ValueError as e:
+        raise InputError(f"QUIZGEN_ADMIN_TOKEN: {e}") from None
+
+    def ready(bound_host: str, bound_port: int) -> None:
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        url = f"http://{shown}:{bound_port}"
+        click.echo(f"quizgen serve: {len(room.tokens)} students, gradebook {room.book.url}")
+        if room.recovered:
+            click.echo(f"  graded {room.recovered} submission(s) left ungraded by a crash")
+        click.echo(f"  students: {url}/  (sign in with the token from tokens.csv)")
+        click.echo(f"  teacher:  {url}/admin  admin token: {admin_token}")
+        if not is_loopback(bound_host):
+            click.echo("  warning: listening beyond this machine; put it behind HTTPS",
+                       err=True)
+        click.echo("  Ctrl+C stops the server")
+
+    try:
+        run_server(app, host, port, threads=threads, on_ready=ready)
+    except OSError as e:
+        raise InputError(f"--host/--port: cannot listen on {host}:{port} ({e.strerror})") \
+            from None
+    finally:
+        room.close()
 
 
 def main() -> None:

@@ -177,6 +177,22 @@ class _ClosedForm(LRScheduler):
         return self.lr_at(self.last_epoch)
 
 
+class _ClosedFormOnly(_ClosedForm):
+    """A schedule without a recursive form: like ``LambdaLR`` it sets each lr from
+    ``base_lrs``, so it does not chain with other schedulers."""
+
+    def get_lr(self) -> list[float]:
+        return self.lr_at(self.last_epoch)
+
+
+class _DecayRateLR(_ClosedFormOnly):
+    """A closed-form decay with a single rate ``k``."""
+
+    def __init__(self, optimizer: Optimizer, k: float, last_epoch: int = -1) -> None:
+        self.k = k
+        super().__init__(optimizer, last_epoch)
+
+
 class StepLR(_ClosedForm):
     r"""Multiply the lr by :math:`\gamma` every ``step_size`` epochs:
     :math:`\eta_e = \eta_0\gamma^{\lfloor e/s\rfloor}` (torch's ``StepLR``).
@@ -258,7 +274,7 @@ class ExponentialLR(_ClosedForm):
         return exponential_lr_at(epoch, base_lr, self.gamma)
 
 
-class ExponentialDecayLR(_ClosedForm):
+class ExponentialDecayLR(_DecayRateLR):
     r"""The seed's exponential decay :math:`\eta_e = \eta_0 e^{-k e}`, computed in closed
     form (torch: ``ExponentialLR(gamma=math.exp(-k))`` or ``LambdaLR``).
 
@@ -271,18 +287,11 @@ class ExponentialDecayLR(_ClosedForm):
         last_epoch: the index of the last epoch (default: -1).
     """
 
-    def __init__(self, optimizer: Optimizer, k: float, last_epoch: int = -1) -> None:
-        self.k = k
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self) -> list[float]:
-        return self.lr_at(self.last_epoch)
-
     def _closed_form(self, epoch, base_lr):
         return exponential_decay_lr_at(epoch, base_lr, self.k)
 
 
-class TimeBasedDecayLR(_ClosedForm):
+class TimeBasedDecayLR(_DecayRateLR):
     r"""The seed's time-based decay :math:`\eta_e = \eta_0/(1 + k e)` (torch has no class:
     ``LambdaLR(lambda e: 1 / (1 + k * e))``). Keras applies it per iteration; here ``e``
     counts ``step()`` calls, whatever they are.
@@ -292,13 +301,6 @@ class TimeBasedDecayLR(_ClosedForm):
         k: the decay rate :math:`k \ge 0`.
         last_epoch: the index of the last epoch (default: -1).
     """
-
-    def __init__(self, optimizer: Optimizer, k: float, last_epoch: int = -1) -> None:
-        self.k = k
-        super().__init__(optimizer, last_epoch)
-
-    def get_lr(self) -> list[float]:
-        return self.lr_at(self.last_epoch)
 
     def _closed_form(self, epoch, base_lr):
         return time_based_decay_lr_at(epoch, base_lr, self.k)
@@ -474,7 +476,7 @@ class CosineAnnealingWarmRestarts(_ClosedForm):
         )
 
 
-class WarmupCosineLR(_ClosedForm):
+class WarmupCosineLR(_ClosedFormOnly):
     r"""Linear warmup then cosine decay, in closed form (see :func:`warmup_cosine_lr_at`).
 
     With ``start_factor=0`` and ``eta_min=0`` this is HF's
@@ -510,9 +512,6 @@ class WarmupCosineLR(_ClosedForm):
         self.eta_min = eta_min
         self.start_factor = start_factor
         super().__init__(optimizer, last_epoch)
-
-    def get_lr(self) -> list[float]:
-        return self.lr_at(self.last_epoch)
 
     def _closed_form(self, epoch, base_lr):
         return warmup_cosine_lr_at(

@@ -118,3 +118,12 @@ def test_grade_names_the_bad_column(quiz_dir, tmp_path):
     result = run("grade", str(quiz_dir / "quiz.json"), str(answers))
     assert result.returncode == 2
     assert "q99" in result.stderr and "line 1" in result.stderr
+
+
+def test_topics_lists_every_topic_with_family_and_item_counts():
+    result = run("topics")
+    assert result.returncode == 0, result.stderr
+    for topic in ("optimizers", "schedules", "normalization", "initialization", "clipping",
+                  "calculus", "hyperparameters"):
+        assert f"{topic}: " in result.stdout
+    assert "conceptual items" in result.stdout and "clipping.norm_vs_value" in result.stdout

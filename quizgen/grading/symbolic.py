@@ -12,6 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 
 from .nodes import Node
 
@@ -133,9 +134,13 @@ def _worker_main(conn) -> None:
 
 
 class _Worker:
+    """One SymPy process behind one pipe; the lock keeps two threads (the web server's) from
+    interleaving their jobs on it."""
+
     def __init__(self) -> None:
         self.process = None
         self.conn = None
+        self.lock = threading.Lock()
 
     def _start(self) -> bool:
         method = "fork" if sys.platform.startswith("linux") else "spawn"
@@ -159,6 +164,10 @@ class _Worker:
         self.process = self.conn = None
 
     def run(self, job, time_limit: float) -> str:
+        with self.lock:
+            return self._run(job, time_limit)
+
+    def _run(self, job, time_limit: float) -> str:
         if self.process is None or not self.process.is_alive():
             self.stop()
             if not self._start():

@@ -79,6 +79,19 @@ class BatchNormResult:
     running_var: Tensor | None
 
 
+def _affine(
+    normalized: Tensor, weight: Tensor | None, bias: Tensor | None, shape: list[int] | None = None
+) -> Tensor:
+    r""":math:`\gamma \odot \hat x + \beta`, each term skipped where ``None``; ``shape``, when
+    given, reshapes per-channel :math:`\gamma, \beta` to broadcast against (N, C, \*spatial)."""
+    output = normalized
+    if weight is not None:
+        output = output * (weight if shape is None else weight.reshape(shape))
+    if bias is not None:
+        output = output + (bias if shape is None else bias.reshape(shape))
+    return output
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -143,13 +156,8 @@ def batch_norm(
         mean, var = running_mean, running_var
 
     normalized = (input - mean.reshape(channel_shape)) / (var.reshape(channel_shape) + eps).sqrt()
-    output = normalized
-    if weight is not None:
-        output = output * weight.reshape(channel_shape)
-    if bias is not None:
-        output = output + bias.reshape(channel_shape)
     return BatchNormResult(
-        output=output,
+        output=_affine(normalized, weight, bias, channel_shape),
         mean=mean,
         var=var,
         normalized=normalized,
@@ -157,6 +165,31 @@ def batch_norm(
         running_mean=new_running_mean,
         running_var=new_running_var,
     )
+
+
+def _register_affine(
+    module: nn.Module, shape: int | tuple[int, ...], affine: bool, bias: bool, factory_kwargs: dict
+) -> None:
+    """torch's affine parameters, registered in its order: ``weight`` (ones) and ``bias``
+    (zeros), each of ``shape``, or ``None`` where switched off."""
+    if affine:
+        module.weight = nn.Parameter(torch.ones(shape, **factory_kwargs))
+        if bias:
+            module.bias = nn.Parameter(torch.zeros(shape, **factory_kwargs))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+@torch.no_grad()
+def _reset_affine(module: nn.Module) -> None:
+    """weight = 1, bias = 0, as torch's ``reset_parameters``."""
+    if module.weight is not None:
+        module.weight.fill_(1)
+    if module.bias is not None:
+        module.bias.zero_()
 
 
 class _BatchNorm(nn.Module):
@@ -183,15 +216,7 @@ class _BatchNorm(nn.Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = nn.Parameter(torch.ones(num_features, **factory_kwargs))
-            if bias:
-                self.bias = nn.Parameter(torch.zeros(num_features, **factory_kwargs))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_features, affine, bias, factory_kwargs)
         if track_running_stats:
             self.register_buffer("running_mean", torch.zeros(num_features, **factory_kwargs))
             self.register_buffer("running_var", torch.ones(num_features, **factory_kwargs))
@@ -211,11 +236,7 @@ class _BatchNorm(nn.Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            with torch.no_grad():
-                self.weight.fill_(1)
-                if self.bias is not None:
-                    self.bias.zero_()
+        _reset_affine(self)
 
     _input_ranks: tuple[int, ...] = ()  # the input ranks a subclass accepts
     _rank_message = ""
@@ -355,13 +376,8 @@ def instance_norm(
         mean, var = running_mean.expand(n, c), running_var.expand(n, c)
 
     normalized = (input - mean.reshape(stat_shape)) / (var.reshape(stat_shape) + eps).sqrt()
-    output = normalized
-    if weight is not None:
-        output = output * weight.reshape(channel_shape)
-    if bias is not None:
-        output = output + bias.reshape(channel_shape)
     return BatchNormResult(
-        output=output,
+        output=_affine(normalized, weight, bias, channel_shape),
         mean=mean,
         var=var,
         normalized=normalized,
@@ -533,13 +549,8 @@ def layer_norm(
     mean = input.mean(dim=dims, keepdim=True)
     var = (input - mean).square().mean(dim=dims, keepdim=True)
     normalized = (input - mean) / (var + eps).sqrt()
-    output = normalized
-    if weight is not None:
-        output = output * weight
-    if bias is not None:
-        output = output + bias
     return NormResult(
-        output=output,
+        output=_affine(normalized, weight, bias),
         mean=mean.reshape(input.shape[: input.dim() - len(shape)]),
         var=var.reshape(input.shape[: input.dim() - len(shape)]),
         normalized=normalized,
@@ -593,13 +604,8 @@ def group_norm(
     var = (grouped - mean).square().mean(dim=-1, keepdim=True)
     normalized = ((grouped - mean) / (var + eps).sqrt()).reshape(input.shape)
     channel_shape = [1, c] + [1] * (input.dim() - 2)
-    output = normalized
-    if weight is not None:
-        output = output * weight.reshape(channel_shape)
-    if bias is not None:
-        output = output + bias.reshape(channel_shape)
     return NormResult(
-        output=output,
+        output=_affine(normalized, weight, bias, channel_shape),
         mean=mean.reshape(n, num_groups),
         var=var.reshape(n, num_groups),
         normalized=normalized,
@@ -635,23 +641,11 @@ class LayerNorm(nn.Module):
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if elementwise_affine:
-            self.weight = nn.Parameter(torch.ones(self.normalized_shape, **factory_kwargs))
-            if bias:
-                self.bias = nn.Parameter(torch.zeros(self.normalized_shape, **factory_kwargs))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, factory_kwargs)
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0, as torch."""
-        with torch.no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps).output
@@ -696,23 +690,11 @@ class GroupNorm(nn.Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if affine:
-            self.weight = nn.Parameter(torch.ones(num_channels, **factory_kwargs))
-            if bias:
-                self.bias = nn.Parameter(torch.zeros(num_channels, **factory_kwargs))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, num_channels, affine, bias, factory_kwargs)
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0, as torch."""
-        with torch.no_grad():
-            if self.weight is not None:
-                self.weight.fill_(1)
-            if self.bias is not None:
-                self.bias.zero_()
+        _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps).output

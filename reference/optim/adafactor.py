@@ -30,7 +30,13 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-from reference.optim._state import check_dense_real, state_tensor
+from reference.optim._state import (
+    params_with_grad,
+    run_closure,
+    state_copy,
+    state_tensor,
+    zero_step,
+)
 
 __all__ = [
     "Adafactor",
@@ -207,10 +213,10 @@ def adafactor_step(
     row_var = col_var = variance = None
     if grad.dim() > 1:
         row_shape, col_shape = _factored_shapes(grad)
-        row_var = state_tensor(state, "row_var", grad.new_empty(row_shape)).clone()
-        col_var = state_tensor(state, "col_var", grad.new_empty(col_shape)).clone()
+        row_var = state_copy(state, "row_var", grad.new_empty(row_shape))
+        col_var = state_copy(state, "col_var", grad.new_empty(col_shape))
     else:
-        variance = state_tensor(state, "variance", grad).clone()
+        variance = state_copy(state, "variance", grad)
     new_param = param.clone(memory_format=torch.preserve_format)
     scalars, used_grad, var_estimate, scaled_update = _adafactor_update_(
         new_param,
@@ -326,18 +332,12 @@ class Adafactor(Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = run_closure(closure)
         for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                check_dense_real(param, "Adafactor")
+            for param in params_with_grad(group, "Adafactor"):
                 state = self.state[param]
                 if len(state) == 0:
-                    state["step"] = torch.tensor(0.0, dtype=torch.get_default_dtype())
+                    state["step"] = zero_step()
                     if param.grad.dim() > 1:
                         row_shape, col_shape = _factored_shapes(param.grad)
                         state["row_var"] = param.grad.new_zeros(row_shape)

@@ -27,7 +27,13 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-from reference.optim._state import check_dense_real, state_tensor
+from reference.optim._state import (
+    check_non_negative,
+    params_with_grad,
+    run_closure,
+    state_copy,
+    zero_step,
+)
 
 __all__ = ["Adagrad", "AdagradStep", "adagrad_step"]
 
@@ -119,7 +125,7 @@ def adagrad_step(
     """
     state = {} if state is None else state
     step = int(state.get("step", 0)) + 1
-    state_sum = state_tensor(state, "sum", param, initial_accumulator_value).clone()
+    state_sum = state_copy(state, "sum", param, initial_accumulator_value)
     new_param = param.clone(memory_format=torch.preserve_format)
     used_grad, clr, std = _adagrad_update_(
         new_param,
@@ -185,18 +191,13 @@ class Adagrad(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
-            )
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_non_negative(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -213,7 +214,7 @@ class Adagrad(Optimizer):
     def _init_state(self, param: Tensor, group: dict) -> dict:
         state = self.state[param]
         if len(state) == 0:
-            state["step"] = torch.tensor(0.0, dtype=torch.get_default_dtype())
+            state["step"] = zero_step()
             state["sum"] = torch.full_like(
                 param, group["initial_accumulator_value"], memory_format=torch.preserve_format
             )
@@ -222,15 +223,9 @@ class Adagrad(Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = run_closure(closure)
         for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                check_dense_real(param, "Adagrad")
+            for param in params_with_grad(group, "Adagrad"):
                 state = self._init_state(param, group)
                 state["step"] += 1
                 _adagrad_update_(

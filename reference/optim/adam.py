@@ -28,6 +28,14 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from reference.optim._state import (
+    check_non_negative,
+    params_with_grad,
+    run_closure,
+    state_copy,
+    zero_step,
+)
+
 __all__ = ["Adam", "AdamW", "AdamStep", "adam_step"]
 
 
@@ -122,11 +130,9 @@ def adam_step(
     """
     state = {} if state is None else state
     step = int(state.get("step", 0)) + 1
-    exp_avg = _state_tensor(state, "exp_avg", param).clone()
-    exp_avg_sq = _state_tensor(state, "exp_avg_sq", param).clone()
-    max_exp_avg_sq = None
-    if amsgrad:
-        max_exp_avg_sq = _state_tensor(state, "max_exp_avg_sq", param).clone()
+    exp_avg = state_copy(state, "exp_avg", param)
+    exp_avg_sq = state_copy(state, "exp_avg_sq", param)
+    max_exp_avg_sq = state_copy(state, "max_exp_avg_sq", param) if amsgrad else None
     new_param = param.clone(memory_format=torch.preserve_format)
     grad, denom, second_moment = _adam_update_(
         new_param,
@@ -208,15 +214,6 @@ def _adam_update_(
     return grad, denom, second_moment
 
 
-def _state_tensor(state: Mapping[str, object], key: str, like: Tensor) -> Tensor:
-    value = state.get(key)
-    if value is None:
-        return torch.zeros_like(like, memory_format=torch.preserve_format)
-    if not isinstance(value, Tensor):
-        raise TypeError(f"state[{key!r}] must be a tensor, got {type(value).__name__}")
-    return value
-
-
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba, 2015) with torch's arguments, defaults, state and arithmetic.
 
@@ -266,16 +263,12 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_non_negative(lr=lr, eps=eps)
         if not 0.0 <= betas[0] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
         if not 0.0 <= betas[1] < 1.0:
             raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_non_negative(weight_decay=weight_decay)
         defaults = {
             "lr": lr,
             "betas": tuple(betas),
@@ -290,51 +283,34 @@ class Adam(Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
-
+        loss = run_closure(closure)
         for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                if param.grad.is_sparse:
-                    raise RuntimeError(
-                        "Adam does not support sparse gradients, please consider SparseAdam instead"
-                    )
-                if torch.is_complex(param):
-                    raise NotImplementedError("the reference Adam handles real parameters only")
-                self._step_parameter(param, group)
-        return loss
-
-    def _step_parameter(self, param: Tensor, group: dict) -> None:
-        state = self.state[param]
-        if len(state) == 0:
-            # Same layout as torch's lazy initialization, so state_dicts are interchangeable.
-            state["step"] = torch.tensor(0.0, dtype=torch.get_default_dtype())
-            state["exp_avg"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-            state["exp_avg_sq"] = torch.zeros_like(param, memory_format=torch.preserve_format)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = torch.zeros_like(
-                    param, memory_format=torch.preserve_format
+            for param in params_with_grad(group, "Adam", ", please consider SparseAdam instead"):
+                state = self.state[param]
+                if len(state) == 0:
+                    # Same layout as torch's lazy initialization: interchangeable state_dicts.
+                    state["step"] = zero_step()
+                    state["exp_avg"] = torch.zeros_like(param)  # preserve_format, as torch
+                    state["exp_avg_sq"] = torch.zeros_like(param)
+                    if group["amsgrad"]:
+                        state["max_exp_avg_sq"] = torch.zeros_like(param)
+                state["step"] += 1
+                # In place on the live tensors, as torch does: no copies of 10M-parameter models.
+                _adam_update_(
+                    param,
+                    param.grad,
+                    state["exp_avg"],
+                    state["exp_avg_sq"],
+                    state.get("max_exp_avg_sq") if group["amsgrad"] else None,
+                    int(state["step"]),
+                    lr=group["lr"],
+                    betas=group["betas"],
+                    eps=group["eps"],
+                    weight_decay=group["weight_decay"],
+                    decoupled_weight_decay=group["decoupled_weight_decay"],
+                    maximize=group["maximize"],
                 )
-        state["step"] += 1
-        # In place on the live tensors, as torch does: no copies of 10M-parameter models.
-        _adam_update_(
-            param,
-            param.grad,
-            state["exp_avg"],
-            state["exp_avg_sq"],
-            state.get("max_exp_avg_sq") if group["amsgrad"] else None,
-            int(state["step"]),
-            lr=group["lr"],
-            betas=group["betas"],
-            eps=group["eps"],
-            weight_decay=group["weight_decay"],
-            decoupled_weight_decay=group["decoupled_weight_decay"],
-            maximize=group["maximize"],
-        )
+        return loss
 
 
 class AdamW(Adam):

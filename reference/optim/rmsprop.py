@@ -27,7 +27,13 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-from reference.optim._state import check_dense_real, state_tensor
+from reference.optim._state import (
+    check_non_negative,
+    params_with_grad,
+    run_closure,
+    state_copy,
+    zero_step,
+)
 
 __all__ = ["RMSprop", "RMSpropStep", "rmsprop_step"]
 
@@ -142,9 +148,9 @@ def rmsprop_step(
     """
     state = {} if state is None else state
     step = int(state.get("step", 0)) + 1
-    square_avg = state_tensor(state, "square_avg", param).clone()
-    grad_avg = state_tensor(state, "grad_avg", param).clone() if centered else None
-    buffer = state_tensor(state, "momentum_buffer", param).clone() if momentum > 0 else None
+    square_avg = state_copy(state, "square_avg", param)
+    grad_avg = state_copy(state, "grad_avg", param) if centered else None
+    buffer = state_copy(state, "momentum_buffer", param) if momentum > 0 else None
     new_param = param.clone(memory_format=torch.preserve_format)
     used_grad, avg = _rmsprop_update_(
         new_param,
@@ -223,16 +229,9 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        check_non_negative(
+            lr=lr, eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha
+        )
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -247,18 +246,12 @@ class RMSprop(Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = run_closure(closure)
         for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                check_dense_real(param, "RMSprop")
+            for param in params_with_grad(group, "RMSprop"):
                 state = self.state[param]
                 if len(state) == 0:
-                    state["step"] = torch.tensor(0.0, dtype=torch.get_default_dtype())
+                    state["step"] = zero_step()
                     state["square_avg"] = torch.zeros_like(param)
                     if group["momentum"] > 0:
                         state["momentum_buffer"] = torch.zeros_like(param)

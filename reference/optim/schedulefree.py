@@ -34,7 +34,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-from reference.optim._state import check_dense_real, state_tensor
+from reference.optim._state import params_with_grad, run_closure, state_copy
 
 __all__ = [
     "AdamWScheduleFree",
@@ -236,6 +236,11 @@ def _weight_from_state(
     return k, weight
 
 
+def _z_from_state(state: Mapping[str, object], param: Tensor) -> Tensor:
+    """A private copy of ``state["z"]``; the package creates z as a copy of the parameter."""
+    return param.clone() if state.get("z") is None else state_copy(state, "z", param)
+
+
 def sgd_schedulefree_step(
     param: Tensor,
     grad: Tensor,
@@ -270,8 +275,7 @@ def sgd_schedulefree_step(
     """
     state = {} if state is None else state
     k, weight = _weight_from_state(state, lr, warmup_steps, r, weight_lr_power)
-    # The package creates z as a copy of the parameter on the first step.
-    z = state_tensor(state, "z", param).clone() if state.get("z") is not None else param.clone()
+    z = _z_from_state(state, param)
     y = param.clone(memory_format=torch.preserve_format)
     used_grad = _sgd_schedulefree_update_(
         y,
@@ -326,9 +330,8 @@ def adamw_schedulefree_step(
     """
     state = {} if state is None else state
     k, weight = _weight_from_state(state, lr, warmup_steps, r, weight_lr_power)
-    # The package creates z as a copy of the parameter on the first step.
-    z = state_tensor(state, "z", param).clone() if state.get("z") is not None else param.clone()
-    exp_avg_sq = state_tensor(state, "exp_avg_sq", param).clone()
+    z = _z_from_state(state, param)
+    exp_avg_sq = state_copy(state, "exp_avg_sq", param)
     bias_correction2 = 1 - betas[1] ** (k + 1)
     y = param.clone(memory_format=torch.preserve_format)
     denom, direction = _adamw_schedulefree_update_(
@@ -396,10 +399,7 @@ class _ScheduleFree(Optimizer):
                 "Please insert .train() and .eval() calls on the "
                 "optimizer. See documentation for details."
             )
-        if closure is None:
-            return None
-        with torch.enable_grad():
-            return closure()
+        return run_closure(closure)
 
     def _advance_weight(self, group: dict) -> ScheduleFreeWeight:
         weight = schedulefree_weight(
@@ -496,10 +496,7 @@ class SGDScheduleFree(_ScheduleFree):
         loss = self._start_step(closure)
         for group in self.param_groups:
             weight = self._advance_weight(group)
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                check_dense_real(param, "SGDScheduleFree")
+            for param in params_with_grad(group, "SGDScheduleFree"):
                 state = self.state[param]
                 if "z" not in state:
                     state["z"] = torch.clone(param, memory_format=torch.preserve_format)
@@ -571,10 +568,7 @@ class AdamWScheduleFree(_ScheduleFree):
         for group in self.param_groups:
             weight = self._advance_weight(group)
             bias_correction2 = 1 - group["betas"][1] ** (group["k"] + 1)
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                check_dense_real(param, "AdamWScheduleFree")
+            for param in params_with_grad(group, "AdamWScheduleFree"):
                 state = self.state[param]
                 if "z" not in state:
                     state["z"] = torch.clone(param, memory_format=torch.preserve_format)

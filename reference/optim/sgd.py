@@ -27,7 +27,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
-from reference.optim._state import check_dense_real, optional_clone
+from reference.optim._state import optional_state_copy, params_with_grad, run_closure
 
 __all__ = ["SGD", "SGDStep", "sgd_step"]
 
@@ -122,14 +122,11 @@ def sgd_step(
             (:math:`\gamma, \mu, \tau, \lambda`).
     """
     state = {} if state is None else state
-    buffer = state.get("momentum_buffer")
-    if buffer is not None and not isinstance(buffer, Tensor):
-        raise TypeError(f"state['momentum_buffer'] must be a tensor, got {type(buffer).__name__}")
     new_param = param.clone(memory_format=torch.preserve_format)
     used_grad, new_buffer, direction = _sgd_update_(
         new_param,
         grad,
-        optional_clone(buffer),
+        optional_state_copy(state, "momentum_buffer"),
         lr=lr,
         momentum=momentum,
         dampening=dampening,
@@ -211,15 +208,9 @@ class SGD(Optimizer):
     @torch.no_grad()
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""
-        loss = None
-        if closure is not None:
-            with torch.enable_grad():
-                loss = closure()
+        loss = run_closure(closure)
         for group in self.param_groups:
-            for param in group["params"]:
-                if param.grad is None:
-                    continue
-                check_dense_real(param, "SGD")
+            for param in params_with_grad(group, "SGD"):
                 state = self.state[param]
                 _, buffer, _ = _sgd_update_(
                     param,

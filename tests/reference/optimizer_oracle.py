@@ -17,27 +17,31 @@ def random_shapes(seed: int, count: int = 4, min_dims: int = 0) -> list[tuple[in
 
 
 def run_side_by_side(
-    ours_factory,
-    theirs_factory,
-    *,
+    ours_cls,
+    theirs_cls,
+    config: dict,
+    foreach: bool,
     dtype: torch.dtype,
     device,
     seed: int,
+    *,
     steps: int = 6,
     shapes: list[tuple[int, ...]] | None = None,
     before_step=None,
 ):
-    """Step both optimizers ``steps`` times with identical gradients.
+    """Build both optimizers with ``config`` (the library's also with ``foreach``) and step them
+    ``steps`` times with identical gradients.
 
-    ``*_factory(params)`` builds an optimizer; ``before_step(optimizer)`` (e.g. ``train``) runs
-    before the first step. Returns ``(ours, theirs, our_params, their_params)``.
+    ``before_step(optimizer)`` (e.g. ``train``) runs before the first step. Returns
+    ``(ours, theirs, our_params, their_params)``.
     """
     shapes = random_shapes(seed) if shapes is None else shapes
     gen = torch.Generator().manual_seed(seed)
     initial = [torch.randn(shape, generator=gen, dtype=dtype).to(device) for shape in shapes]
     our_params = [p.clone().requires_grad_() for p in initial]
     their_params = [p.clone().requires_grad_() for p in initial]
-    ours, theirs = ours_factory(our_params), theirs_factory(their_params)
+    ours = ours_cls(our_params, **config)
+    theirs = theirs_cls(their_params, foreach=foreach, **config)
     if before_step is not None:
         before_step(ours)
         before_step(theirs)

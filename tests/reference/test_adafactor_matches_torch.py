@@ -33,11 +33,13 @@ def _random_config(seed: int) -> dict:
 def _run(seed, foreach, dtype, device):
     config = _random_config(seed)
     return run_side_by_side(
-        lambda p: Adafactor(p, **config),
-        lambda p: torch.optim.Adafactor(p, foreach=foreach, **config),
-        dtype=dtype,
-        device=device,
-        seed=seed,
+        Adafactor,
+        torch.optim.Adafactor,
+        config,
+        foreach,
+        dtype,
+        device,
+        seed,
         # Mostly matrices and 3-D tensors (factored), with vectors and scalars among them.
         shapes=random_shapes(seed, count=5, min_dims=0) + [(3, 4), (2, 3, 5)],
     )

@@ -30,13 +30,7 @@ def _random_config(seed: int) -> dict:
 
 def _run(seed, foreach, dtype, device):
     config = _random_config(seed)
-    return run_side_by_side(
-        lambda p: Adagrad(p, **config),
-        lambda p: torch.optim.Adagrad(p, foreach=foreach, **config),
-        dtype=dtype,
-        device=device,
-        seed=seed,
-    )
+    return run_side_by_side(Adagrad, torch.optim.Adagrad, config, foreach, dtype, device, seed)
 
 
 @pytest.mark.parametrize("foreach", [False, True])

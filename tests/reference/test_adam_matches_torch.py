@@ -1,15 +1,19 @@
 """reference.optim Adam/AdamW/adam_step against torch.optim and a SymPy closed form."""
 
-import copy
 import random
 
 import pytest
 import sympy
 import torch
+from optimizer_oracle import (
+    FLOAT64_TOLERANCE,
+    assert_continues_from_a_library_state_dict,
+    assert_same_trajectory,
+    float32_tolerance,
+    run_side_by_side,
+)
 
 from reference.optim import Adam, AdamW, adam_step
-
-FLOAT32_ULP = torch.finfo(torch.float32).eps
 
 
 def _random_config(seed: int) -> dict:
@@ -23,41 +27,6 @@ def _random_config(seed: int) -> dict:
     }
 
 
-def _random_params(seed: int, dtype: torch.dtype, device: torch.device) -> list[torch.Tensor]:
-    rng = random.Random(seed)
-    gen = torch.Generator().manual_seed(seed)
-    shapes = [tuple(rng.randint(1, 5) for _ in range(rng.randint(0, 3))) for _ in range(3)]
-    return [torch.randn(shape, generator=gen, dtype=dtype).to(device) for shape in shapes]
-
-
-def _run_side_by_side(ours_cls, torch_cls, config, foreach, dtype, device, seed, steps=6):
-    """Run both optimizers on copies of the same parameters with the same gradients."""
-    initial = _random_params(seed, dtype, device)
-    ours_params = [p.clone().requires_grad_() for p in initial]
-    torch_params = [p.clone().requires_grad_() for p in initial]
-    ours = ours_cls(ours_params, **config)
-    theirs = torch_cls(torch_params, foreach=foreach, **config)
-    gen = torch.Generator().manual_seed(seed + 1)
-    for _ in range(steps):
-        for a, b in zip(ours_params, torch_params, strict=True):
-            grad = torch.randn(a.shape, generator=gen, dtype=dtype).to(device)
-            a.grad, b.grad = grad.clone(), grad.clone()
-        ours.step()
-        theirs.step()
-    return ours, theirs, ours_params, torch_params
-
-
-def _assert_state_equal(ours, theirs, ours_params, torch_params, rtol, atol):
-    for a, b in zip(ours_params, torch_params, strict=True):
-        torch.testing.assert_close(a, b, rtol=rtol, atol=atol)
-        sa, sb = ours.state[a], theirs.state[b]
-        assert sa.keys() == sb.keys()
-        assert float(sa["step"]) == float(sb["step"])
-        for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
-            if key in sb:
-                torch.testing.assert_close(sa[key], sb[key], rtol=rtol, atol=atol)
-
-
 @pytest.mark.parametrize("foreach", [False, True])
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize(
@@ -65,8 +34,8 @@ def _assert_state_equal(ours, theirs, ours_params, torch_params, rtol, atol):
 )
 def test_optimizer_matches_torch_in_float64(ours_cls, torch_cls, seed, foreach, device):
     config = _random_config(seed)
-    run = _run_side_by_side(ours_cls, torch_cls, config, foreach, torch.float64, device, seed)
-    _assert_state_equal(*run, rtol=1e-10, atol=1e-14)
+    run = run_side_by_side(ours_cls, torch_cls, config, foreach, torch.float64, device, seed)
+    assert_same_trajectory(*run, **FLOAT64_TOLERANCE)
 
 
 @pytest.mark.parametrize("foreach", [False, True])
@@ -78,30 +47,14 @@ def test_optimizer_matches_torch_in_float32_within_a_few_ulp(
     ours_cls, torch_cls, seed, foreach, device
 ):
     config = _random_config(seed)
-    run = _run_side_by_side(ours_cls, torch_cls, config, foreach, torch.float32, device, seed)
-    _assert_state_equal(*run, rtol=4 * FLOAT32_ULP, atol=4 * FLOAT32_ULP)
+    run = run_side_by_side(ours_cls, torch_cls, config, foreach, torch.float32, device, seed)
+    assert_same_trajectory(*run, **float32_tolerance())
 
 
 def test_optimizer_continues_from_a_torch_state_dict():
-    gen = torch.Generator().manual_seed(0)
-    start = torch.randn(4, 3, generator=gen, dtype=torch.float64)
-    grads = [torch.randn(4, 3, generator=gen, dtype=torch.float64) for _ in range(4)]
-    p_torch = start.clone().requires_grad_()
-    p_ours = start.clone().requires_grad_()
-    theirs = torch.optim.Adam([p_torch], lr=0.05, amsgrad=True)
-    for g in grads[:2]:
-        p_torch.grad = g.clone()
-        theirs.step()
-    with torch.no_grad():
-        p_ours.copy_(p_torch)
-    ours = Adam([p_ours], lr=0.05, amsgrad=True)
-    # deepcopy: state_dict() hands out the live state tensors, which both would then update.
-    ours.load_state_dict(copy.deepcopy(theirs.state_dict()))
-    for g in grads[2:]:
-        p_torch.grad, p_ours.grad = g.clone(), g.clone()
-        theirs.step()
-        ours.step()
-    torch.testing.assert_close(p_ours, p_torch, rtol=1e-12, atol=0)
+    assert_continues_from_a_library_state_dict(
+        Adam, torch.optim.Adam, {"lr": 0.05, "amsgrad": True}
+    )
 
 
 def test_functional_steps_chained_through_state_match_torch(device):

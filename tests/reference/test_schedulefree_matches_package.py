@@ -60,13 +60,14 @@ PAIRS = {
 
 def _run(name, seed, foreach, dtype, device):
     ours_cls, theirs_cls, make_config = PAIRS[name]
-    config = make_config(seed)
     return run_side_by_side(
-        lambda p: ours_cls(p, **config),
-        lambda p: theirs_cls(p, foreach=foreach, **config),
-        dtype=dtype,
-        device=device,
-        seed=seed,
+        ours_cls,
+        theirs_cls,
+        make_config(seed),
+        foreach,
+        dtype,
+        device,
+        seed,
         steps=7,
         before_step=lambda opt: opt.train(),
     )

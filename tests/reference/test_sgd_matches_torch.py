@@ -31,13 +31,7 @@ def _random_config(seed: int) -> dict:
 
 def _run(seed, foreach, dtype, device):
     config = _random_config(seed)
-    return run_side_by_side(
-        lambda p: SGD(p, **config),
-        lambda p: torch.optim.SGD(p, foreach=foreach, **config),
-        dtype=dtype,
-        device=device,
-        seed=seed,
-    )
+    return run_side_by_side(SGD, torch.optim.SGD, config, foreach, dtype, device, seed)
 
 
 @pytest.mark.parametrize("foreach", [False, True])

@@ -1,0 +1,1 @@
+"""Weight averaging: EMA, model soups and interpolation, FedAvg, EWC and distillation."""

@@ -1,0 +1,291 @@
+r"""Knowledge distillation at temperature T (Hinton et al., 2015), as torch computes it.
+
+Soft targets :math:`p^T = \operatorname{softmax}(z_t/T)`, student :math:`q^T =
+\operatorname{softmax}(z_s/T)`, and the loss, with :math:`\alpha` weighting the soft term:
+
+.. math:: L = \alpha\,T^2\,\mathrm{KL}(p^T \,\|\, q^T) + (1-\alpha)\,\mathrm{CE}(z_s, y)
+
+where the KL is ``F.kl_div(F.log_softmax(z_s/T), F.softmax(z_t/T), reduction='batchmean')``
+and the CE is at temperature 1.
+
+Difficulty 1: the teacher's soft targets (a vector). 2: the soft term :math:`T^2\,\mathrm{KL}`
+for one sample. 3: the whole loss for one sample, or the batch mean over two samples.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import sympy as sp
+import torch
+import torch.nn.functional as F
+
+from question_bank._format import num, row
+from quizgen.model import Mistake
+from reference.averaging import distillation_loss
+
+ID = "averaging.distillation"
+TOPIC = "averaging"
+TITLE = {"en": "Knowledge distillation", "zh": "知识蒸馏"}
+KIND = "number"
+
+CLASSES = 3
+
+
+def _logits(rng: random.Random) -> list[int]:
+    while True:
+        z = [rng.randint(-2, 5) for _ in range(CLASSES)]
+        if len(set(z)) > 1:
+            return z
+
+
+def sample(rng: random.Random, difficulty: int) -> dict:
+    batch = 2 if difficulty == 3 and rng.random() < 0.5 else 1
+    while True:
+        params = {
+            "teacher": [_logits(rng) for _ in range(batch)],
+            "student": [_logits(rng) for _ in range(batch)],
+            "labels": [rng.randrange(CLASSES) for _ in range(batch)],
+            "T": rng.choice([2, 3, 4, 5]),
+            "alpha": rng.choice([0.5, 0.7, 0.9, 0.3]),
+            "ask": {1: "soft_targets", 2: "soft_loss", 3: "loss"}[difficulty],
+        }
+        if _variant({**params, "ask": "soft_loss"}, missing_t2=True) > 1e-3:
+            return params  # the student must disagree with the teacher (KL > 0.001)
+
+
+def kind(params: dict) -> str:
+    return "vector" if params["ask"] == "soft_targets" else "number"
+
+
+def _tensors(params: dict):
+    s = torch.tensor(params["student"], dtype=torch.float64)
+    t = torch.tensor(params["teacher"], dtype=torch.float64)
+    y = torch.tensor(params["labels"], dtype=torch.long)
+    return s, t, y
+
+
+def _result(params: dict):
+    s, t, y = _tensors(params)
+    return distillation_loss(s, t, y, params["T"], params["alpha"])
+
+
+def answer(params: dict):
+    r = _result(params)
+    if params["ask"] == "soft_targets":
+        return r.teacher_probs[0].tolist()
+    return (r.soft_loss if params["ask"] == "soft_loss" else r.loss).item()
+
+
+def oracle(params: dict):
+    """torch.nn.functional: softmax, kl_div(reduction='batchmean') and cross_entropy."""
+    s, t, y = _tensors(params)
+    temp, alpha = params["T"], params["alpha"]
+    if params["ask"] == "soft_targets":
+        return F.softmax(t / temp, dim=-1)[0].tolist()
+    soft = F.kl_div(F.log_softmax(s / temp, dim=-1), F.softmax(t / temp, dim=-1),
+                    reduction="batchmean") * temp * temp
+    if params["ask"] == "soft_loss":
+        return soft.item()
+    return (alpha * soft + (1 - alpha) * F.cross_entropy(s, y)).item()
+
+
+def _log_softmax(z, temp) -> list[sp.Expr]:
+    """ln softmax(z / T)_c = z_c / T - ln sum_j exp(z_j / T), exactly."""
+    scaled = [sp.Rational(x) / temp for x in z]
+    log_sum = sp.log(sum(sp.exp(x) for x in scaled))
+    return [x - log_sum for x in scaled]
+
+
+def closed_form(params: dict):
+    temp, alpha = sp.Integer(params["T"]), sp.Rational(str(params["alpha"]))
+    if params["ask"] == "soft_targets":
+        return sp.Matrix([sp.exp(x) for x in _log_softmax(params["teacher"][0], temp)])
+    kl = ce = 0
+    for zt, zs, y in zip(params["teacher"], params["student"], params["labels"]):
+        log_p, log_q = _log_softmax(zt, temp), _log_softmax(zs, temp)
+        kl += sum(sp.exp(lp) * (lp - lq) for lp, lq in zip(log_p, log_q))
+        ce += -_log_softmax(zs, 1)[y]
+    batch = len(params["labels"])
+    soft = temp**2 * kl / batch
+    if params["ask"] == "soft_loss":
+        return soft
+    return alpha * soft + (1 - alpha) * ce / batch
+
+
+def answer_tex(params: dict) -> str:
+    value = answer(params)
+    return row(value, 8) if params["ask"] == "soft_targets" else num(value, 8)
+
+
+def tolerance(params: dict) -> dict:
+    return {"rtol": 1e-4, "atol": 1e-6}
+
+
+def _samples_text(params: dict, lang: str) -> str:
+    parts = []
+    for b, (zt, zs, y) in enumerate(zip(params["teacher"], params["student"], params["labels"])):
+        if len(params["labels"]) == 1:
+            prefix = ""
+        else:
+            prefix = f"样本 {b + 1}：" if lang == "zh" else f"sample {b + 1}: "
+        parts.append(f"{prefix}$z_t = {row(zt)}$, $z_s = {row(zs)}$"
+                     + (f"，真实类别 $y = {y}$" if lang == "zh" else f", true class $y = {y}$"))
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def prompt(params: dict, lang: str) -> str:
+    temp, ask = params["T"], params["ask"]
+    if ask == "soft_targets":
+        zt = row(params["teacher"][0])
+        if lang == "zh":
+            return (f"教师模型对某个样本输出 logits $z_t = {zt}$（类别 0, 1, 2）。蒸馏温度 $T = {temp}$。"
+                    f"求软目标 $p^T = \\text{{softmax}}(z_t / T)$（向量，至少 5 位有效数字）。")
+        return (f"A teacher outputs the logits $z_t = {zt}$ (classes 0, 1, 2) for one sample. At "
+                f"distillation temperature $T = {temp}$, compute the soft targets "
+                f"$p^T = \\text{{softmax}}(z_t / T)$ (a vector, at least 5 significant figures).")
+    data = _samples_text(params, lang)
+    kl = "T^2 \\cdot \\text{KL}(p^T \\lVert q^T)"
+    defs = ("p^T = \\text{softmax}(z_t / T)", "q^T = \\text{softmax}(z_s / T)")
+    code = ("F.kl_div(F.log_softmax(z_s / T), F.softmax(z_t / T), reduction='batchmean') "
+            "* T * T")
+    if ask == "soft_loss":
+        if lang == "zh":
+            return (f"知识蒸馏，温度 $T = {temp}$，{data}。令 ${defs[0]}$，${defs[1]}$。求软损失 "
+                    f"${kl}$（即 {code}，自然对数，至少 5 位有效数字）。")
+        return (f"Knowledge distillation at temperature $T = {temp}$: {data}. With ${defs[0]}$ "
+                f"and ${defs[1]}$, compute the soft loss ${kl}$ (that is, {code}; natural logs, "
+                f"at least 5 significant figures).")
+    a = num(params["alpha"])
+    loss = f"L = \\alpha \\cdot {kl} + (1 - \\alpha) \\cdot \\text{{CE}}(z_s, y)"
+    batch = len(params["labels"])
+    if lang == "zh":
+        mean = "，两项都对 batch 取平均（KL 用 reduction='batchmean'）" if batch > 1 else ""
+        return (f"知识蒸馏，温度 $T = {temp}$，$\\alpha = {a}$，{data}。损失为 ${loss}$，其中 "
+                f"$\\alpha$ 加权软损失，${defs[0]}$，${defs[1]}$，硬损失 CE 是温度 1 下的交叉熵"
+                f"（F.cross_entropy）{mean}。求 $L$（自然对数，至少 5 位有效数字）。")
+    mean = (" Both terms are batch means (the KL with reduction='batchmean')." if batch > 1
+            else "")
+    return (f"Knowledge distillation at temperature $T = {temp}$ with $\\alpha = {a}$: {data}. "
+            f"The loss is ${loss}$, where $\\alpha$ weights the soft term, ${defs[0]}$, "
+            f"${defs[1]}$, and the hard term is the cross-entropy at temperature 1 "
+            f"(F.cross_entropy).{mean} Compute $L$ (natural logs, at least 5 significant "
+            f"figures).")
+
+
+def solution(params: dict, lang: str) -> list[str]:
+    r = _result(params)
+    temp = params["T"]
+    lines = []
+    for b in range(len(params["labels"])):
+        p = r.teacher_probs[b].tolist()
+        q = r.student_log_probs[b].exp().tolist()
+        tag = f"_{{{b + 1}}}" if len(params["labels"]) > 1 else ""
+        lines.append(f"$p^T{tag} = \\text{{softmax}}({row(params['teacher'][b])} / {temp}) = "
+                     f"{row(p, 6)}$")
+        if params["ask"] != "soft_targets":
+            lines.append(f"$q^T{tag} = \\text{{softmax}}({row(params['student'][b])} / {temp}) = "
+                         f"{row(q, 6)}$")
+    if params["ask"] != "soft_targets":
+        lines.append(f"$\\text{{KL}} = \\sum_c p_c (\\ln p_c - \\ln q_c) = {num(r.kl.item(), 8)}$, "
+                     f"$T^2 \\cdot \\text{{KL}} = {num(r.soft_loss.item(), 8)}$")
+    if params["ask"] == "loss":
+        a = num(params["alpha"])
+        lines.append(f"$\\text{{CE}}(z_s, y) = -\\ln \\text{{softmax}}(z_s)_y = "
+                     f"{num(r.hard_loss.item(), 8)}$")
+        lines.append(f"$L = {a} \\cdot {num(r.soft_loss.item(), 8)} + (1 - {a}) \\cdot "
+                     f"{num(r.hard_loss.item(), 8)} = {answer_tex(params)}$")
+    head = "答案：" if lang == "zh" else "Answer: "
+    return lines + [head + f"${answer_tex(params)}$"]
+
+
+FEEDBACK = {
+    "no_temperature": {
+        "en": "Soft targets divide the logits by T before the softmax; you used T = 1.",
+        "zh": "软目标要先把 logits 除以 T 再做 softmax；你相当于用了 T = 1。",
+    },
+    "times_temperature": {
+        "en": "Divide the logits by T (a higher T makes the distribution softer); you "
+              "multiplied them.",
+        "zh": "logits 要除以 T（T 越大分布越平滑）；你却乘了 T。",
+    },
+    "missing_t2": {
+        "en": "The soft term is multiplied by T^2 so its gradients keep their scale as T "
+              "grows; you left it out.",
+        "zh": "软损失要乘以 T^2，使其梯度的量级不随 T 变化；你漏掉了这个因子。",
+    },
+    "t_one_side": {
+        "en": "Both distributions use the same temperature: the student's softmax is of z_s / T "
+              "as well.",
+        "zh": "两个分布用同一个温度：学生的 softmax 也要对 z_s / T 计算。",
+    },
+    "kl_swapped": {
+        "en": "The KL is KL(teacher || student) = sum p (ln p - ln q), the teacher's soft targets "
+              "weighting the sum (F.kl_div takes the student's log-probs first, the teacher's "
+              "probs second).",
+        "zh": "KL 是 KL(教师 || 学生) = sum p (ln p - ln q)，由教师的软目标加权"
+              "（F.kl_div 第一个参数是学生的对数概率，第二个是教师的概率）。",
+    },
+    "soft_cross_entropy": {
+        "en": "You computed the soft cross-entropy -sum p ln q; it has the same gradient but "
+              "exceeds the KL by the teacher's entropy.",
+        "zh": "你算的是软交叉熵 -sum p ln q；它的梯度相同，但数值比 KL 多出教师分布的熵。",
+    },
+    "mean_reduction": {
+        "en": "reduction='mean' divides by batch x classes; the KL needs reduction='batchmean', "
+              "which divides by the batch size only.",
+        "zh": "reduction='mean' 除以的是 batch 大小乘类别数；KL 要用 reduction='batchmean'，只除以 batch 大小。",
+    },
+    "alpha_on_hard": {
+        "en": "Here alpha weights the soft (distillation) term and 1 - alpha the hard "
+              "cross-entropy; you swapped them.",
+        "zh": "本题中 alpha 加权软（蒸馏）损失，1 - alpha 加权硬交叉熵；你把它们对调了。",
+    },
+    "t_in_hard": {
+        "en": "The hard cross-entropy with the true label is taken at temperature 1, on the "
+              "raw logits z_s.",
+        "zh": "与真实标签的硬交叉熵在温度 1 下计算，直接用原始 logits z_s。",
+    },
+}
+
+
+def _soft(z, temp) -> list[float]:
+    e = [math.exp(x / temp) for x in z]
+    return [v / sum(e) for v in e]
+
+
+def _variant(params: dict, **change) -> float:
+    """The loss computed by a student with one slip (plain floats)."""
+    temp, alpha = params["T"], params["alpha"]
+    kl = ce = 0.0
+    for zt, zs, y in zip(params["teacher"], params["student"], params["labels"]):
+        p = _soft(zt, temp)
+        q = _soft(zs, 1 if change.get("t_one_side") else temp)
+        if change.get("kl_swapped"):
+            p, q = q, p
+        if change.get("soft_cross_entropy"):
+            kl += -sum(pi * math.log(qi) for pi, qi in zip(p, q))
+        else:
+            kl += sum(pi * math.log(pi / qi) for pi, qi in zip(p, q))
+        ce += -math.log(_soft(zs, temp if change.get("t_in_hard") else 1)[y])
+    batch = len(params["labels"])
+    divisor = batch * CLASSES if change.get("mean_reduction") else batch
+    soft = (1 if change.get("missing_t2") else temp**2) * kl / divisor
+    if params["ask"] == "soft_loss":
+        return soft
+    a = 1 - alpha if change.get("alpha_on_hard") else alpha
+    return a * soft + (1 - a) * ce / batch
+
+
+def mistakes(params: dict) -> list[Mistake]:
+    if params["ask"] == "soft_targets":
+        z = params["teacher"][0]
+        found = [("no_temperature", _soft(z, 1)), ("times_temperature", _soft(z, 1 / params["T"]))]
+    elif params["ask"] == "soft_loss":
+        names = ["missing_t2", "t_one_side", "kl_swapped", "soft_cross_entropy", "mean_reduction"]
+        found = [(n, _variant(params, **{n: True})) for n in names]
+    else:
+        names = ["alpha_on_hard", "missing_t2", "t_in_hard", "kl_swapped"]
+        found = [(n, _variant(params, **{n: True})) for n in names]
+    return [Mistake(name, value, FEEDBACK[name]) for name, value in found]

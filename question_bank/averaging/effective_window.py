@@ -1,0 +1,181 @@
+r"""How many values an EMA effectively averages, and how fast an old value's weight halves.
+
+With decay :math:`\beta` a value seen k updates ago has weight :math:`(1-\beta)\beta^k`; the
+weights sum to 1 and the effective window is :math:`1/(1-\beta)`; the half-life is
+:math:`\ln(1/2)/\ln\beta` updates.
+
+Difficulty 1: the window for a decay. 2: the half-life for a decay. 3: the window or half-life of
+a BatchNorm layer's running statistics, given torch's ``momentum`` (the weight of the *new*
+value, so :math:`\beta = 1 - \text{momentum}`).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import sympy as sp
+
+from question_bank._format import num
+from quizgen.model import Mistake
+from reference.averaging import effective_window, half_life
+
+ID = "averaging.effective_window"
+TOPIC = "averaging"
+TITLE = {"en": "EMA window and half-life", "zh": "EMA 的有效窗口与半衰期"}
+KIND = "number"
+
+DECAYS = (0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.8, 0.75)
+MOMENTA = (0.1, 0.01, 0.05, 0.2, 0.02, 0.3)
+
+
+def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 1:
+        return {"decay": rng.choice(DECAYS), "ask": "window", "given": "decay"}
+    if difficulty == 2:
+        return {"decay": rng.choice(DECAYS), "ask": "half_life", "given": "decay"}
+    momentum = rng.choice(MOMENTA)
+    return {"momentum": momentum, "decay": round(1 - momentum, 10),
+            "ask": rng.choice(["window", "half_life"]), "given": "momentum"}
+
+
+def answer(params: dict) -> float:
+    if params["ask"] == "window":
+        return effective_window(params["decay"])
+    return half_life(params["decay"])
+
+
+def oracle(params: dict) -> float:
+    """Read off the impulse response of torch's own EMA (get_ema_multi_avg_fn): the weight
+    of the newest value is 1 - beta (window = its reciprocal), and beta^h = 1/2 is solved
+    from the weight ratio of consecutive values."""
+    import torch
+    from torch.optim.swa_utils import get_ema_multi_avg_fn
+
+    update = get_ema_multi_avg_fn(params["decay"])
+    average = [torch.zeros(2, dtype=torch.float64)]
+    update(average, [torch.tensor([1.0, 0.0], dtype=torch.float64)], None)  # the impulse
+    newest = average[0][0].item()
+    update(average, [torch.zeros(2, dtype=torch.float64)], None)  # one more update
+    ratio = average[0][0].item() / newest  # = beta
+    if params["ask"] == "window":
+        return 1 / newest
+    return math.log(0.5) / math.log(ratio)
+
+
+def closed_form(params: dict) -> sp.Expr:
+    beta = 1 - sp.Rational(str(params["momentum"])) if params["given"] == "momentum" else (
+        sp.Rational(str(params["decay"])))
+    if params["ask"] == "window":
+        return 1 / (1 - beta)
+    return sp.log(sp.Rational(1, 2)) / sp.log(beta)
+
+
+def answer_tex(params: dict) -> str:
+    return num(answer(params), 8)
+
+
+def tolerance(params: dict) -> dict:
+    return {"rtol": 1e-4, "atol": 1e-9}
+
+
+def prompt(params: dict, lang: str) -> str:
+    ask = params["ask"]
+    if params["given"] == "momentum":
+        m = num(params["momentum"])
+        if lang == "zh":
+            what = ("有效窗口 $1/(1-\\beta)$，即大约平均了多少个 batch 的统计量" if ask == "window"
+                    else "半衰期，即一个 batch 的统计量的权重减半需要多少次更新")
+            return (f"torch.nn.BatchNorm2d(64, momentum={params['momentum']}) 在训练时用 "
+                    f"$\\hat x_{{\\text{{new}}}} = (1 - m) \\hat x + m x_t$（$m = {m}$）更新 "
+                    f"running_mean。求它的{what}（至少 5 位有效数字）。")
+        what = ("effective window (how many batches it averages over, $1/(1-\\beta)$)"
+                if ask == "window" else "half-life (the number of updates after which one "
+                "batch's statistic has half its initial weight)")
+        return (f"torch.nn.BatchNorm2d(64, momentum={params['momentum']}) updates running_mean in "
+                f"training as $\\hat x_{{\\text{{new}}}} = (1 - m) \\hat x + m x_t$ with $m = {m}$. "
+                f"Compute its {what} (at least 5 significant figures).")
+    beta = num(params["decay"])
+    rule = "\\bar\\theta_t = \\beta \\bar\\theta_{t-1} + (1 - \\beta) \\theta_t"
+    if lang == "zh":
+        what = ("有效窗口 $1/(1-\\beta)$（它大约平均了多少个值）" if ask == "window"
+                else "半衰期：一个值进入平均后，再经过多少次更新它的权重减为一半（可以不是整数）")
+        return (f"一个指数移动平均 ${rule}$ 的衰减系数为 $\\beta = {beta}$。求它的{what}"
+                f"（至少 5 位有效数字）。")
+    what = ("effective window $1/(1-\\beta)$ (roughly how many values it averages)"
+            if ask == "window" else "half-life: after how many further updates a value's weight "
+            "in the average has halved (not necessarily a whole number)")
+    return (f"An exponential moving average ${rule}$ has decay $\\beta = {beta}$. Compute its "
+            f"{what} (at least 5 significant figures).")
+
+
+def solution(params: dict, lang: str) -> list[str]:
+    beta = num(params["decay"])
+    lines = []
+    if params["given"] == "momentum":
+        m = num(params["momentum"])
+        lines.append(f"torch 的 momentum 是新值的权重，所以 $\\beta = 1 - {m} = {beta}$" if lang == "zh"
+                     else f"torch's momentum is the new value's weight, so "
+                     f"$\\beta = 1 - {m} = {beta}$")
+    lines.append("$k$ 步之前的值的权重为 $(1-\\beta)\\beta^k$，所有权重之和为 1。" if lang == "zh"
+                 else "A value seen $k$ updates ago has weight $(1-\\beta)\\beta^k$; the weights "
+                 "sum to 1.")
+    if params["ask"] == "window":
+        lines.append(f"$N = \\frac{{1}}{{1 - \\beta}} = \\frac{{1}}{{1 - {beta}}} = "
+                     f"{answer_tex(params)}$")
+    else:
+        lines.append(f"$\\beta^h = \\frac{{1}}{{2}} \\Rightarrow h = \\frac{{\\ln 0.5}}{{\\ln {beta}}}"
+                     f" = {answer_tex(params)}$")
+    head = "答案：" if lang == "zh" else "Answer: "
+    return lines + [head + f"${answer_tex(params)}$"]
+
+
+FEEDBACK = {
+    "mean_age": {
+        "en": "beta / (1 - beta) is the mean age of the averaged values; the effective window "
+              "(how many values are averaged) is 1 / (1 - beta).",
+        "zh": "beta / (1 - beta) 是被平均的值的平均“年龄”；有效窗口（平均了多少个值）是 1 / (1 - beta)。",
+    },
+    "inverse_decay": {
+        "en": "The window is 1 / (1 - beta), the reciprocal of the new value's weight, not "
+              "1 / beta.",
+        "zh": "窗口是 1 / (1 - beta)，即新值权重的倒数，而不是 1 / beta。",
+    },
+    "momentum_as_decay": {
+        "en": "torch's BatchNorm momentum is the weight of the new value; the decay is "
+              "1 - momentum.",
+        "zh": "torch BatchNorm 的 momentum 是新值的权重；衰减系数是 1 - momentum。",
+    },
+    "first_order_approx": {
+        "en": "ln 2 / (1 - beta) only approximates the half-life for beta close to 1; the exact "
+              "value solves beta^h = 1/2, h = ln 0.5 / ln beta.",
+        "zh": "ln 2 / (1 - beta) 只是 beta 接近 1 时的近似；精确值由 beta^h = 1/2 解出，h = ln 0.5 / ln beta。",
+    },
+    "window_instead": {
+        "en": "1 / (1 - beta) is the effective window; the half-life solves beta^h = 1/2, "
+              "which is about 0.69 of it.",
+        "zh": "1 / (1 - beta) 是有效窗口；半衰期由 beta^h = 1/2 解出，约为它的 0.69 倍。",
+    },
+    "inverted_log": {
+        "en": "You divided the logarithms the wrong way round: h = ln 0.5 / ln beta.",
+        "zh": "两个对数相除的顺序反了：h = ln 0.5 / ln beta。",
+    },
+}
+
+
+def mistakes(params: dict) -> list[Mistake]:
+    beta = params["decay"]
+    found = []
+    if params["ask"] == "window":
+        if params["given"] == "momentum":  # 1 / (1 - m) = 1 / beta: name the real slip
+            found.append(("momentum_as_decay", 1 / (1 - params["momentum"])))
+        else:
+            found.append(("inverse_decay", 1 / beta))
+        found.append(("mean_age", beta / (1 - beta)))
+    else:
+        found += [("first_order_approx", math.log(2) / (1 - beta)),
+                  ("window_instead", 1 / (1 - beta)),
+                  ("inverted_log", math.log(beta) / math.log(0.5))]
+        if params["given"] == "momentum":
+            found.append(("momentum_as_decay", math.log(0.5) / math.log(params["momentum"])))
+    return [Mistake(name, value, FEEDBACK[name]) for name, value in found]

@@ -1,0 +1,272 @@
+r"""An exponential moving average after k updates, in the decay convention.
+
+:math:`\bar\theta_t = \beta\,\bar\theta_{t-1} + (1-\beta)\,\theta_t` with decay :math:`\beta`.
+
+Difficulty 1: three scalar values, the start stated (a copy of the first value,
+:math:`\bar\theta_1 = \theta_1`, or :math:`\bar\theta_0 = 0`). 2: a zero start with Adam's bias
+correction :math:`\hat\theta_t = \bar\theta_t/(1-\beta^t)` after 2 or 3 values. 3: torch's
+``AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay))`` on a two-entry parameter:
+its first ``update_parameters`` call copies the model (no zero start, no bias), later calls
+lerp; the answer is the averaged parameter (a vector).
+"""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+import torch
+from torch.optim.swa_utils import AveragedModel as TorchAveragedModel
+from torch.optim.swa_utils import get_ema_multi_avg_fn
+
+from question_bank._format import nonzero, num, par, row
+from quizgen.model import Mistake
+from reference.averaging import AveragedModel, exponential_moving_average, get_ema_avg_fn
+
+ID = "averaging.ema"
+TOPIC = "averaging"
+TITLE = {"en": "Exponential moving average", "zh": "指数移动平均"}
+KIND = "number"
+
+
+def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 1:
+        return {"values": [nonzero(rng, -2, 6, 1) for _ in range(3)],
+                "decay": rng.choice([0.9, 0.8, 0.75, 0.6]),
+                "start": rng.choice(["first", "zero"]), "corrected": False, "torch": False}
+    if difficulty == 2:
+        return {"values": [nonzero(rng, -2, 6, 1) for _ in range(rng.choice([2, 3]))],
+                "decay": rng.choice([0.9, 0.8, 0.75, 0.6]),
+                "start": "zero", "corrected": True, "torch": False}
+    count = rng.choice([3, 4])
+    return {"values": [[nonzero(rng, -2, 3, 1) for _ in range(2)] for _ in range(count)],
+            "decay": rng.choice([0.9, 0.8, 0.75, 0.99]),
+            "start": "first", "corrected": False, "torch": True}
+
+
+def kind(params: dict) -> str:
+    return "vector" if params["torch"] else "number"
+
+
+class _Weights(torch.nn.Module):
+    """A model with one parameter, to be averaged."""
+
+    def __init__(self, value):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.tensor(value, dtype=torch.float64))
+
+
+def _averaged_model(params: dict) -> list[list[float]]:
+    """The reference AveragedModel's parameter after each update_parameters call."""
+    model = _Weights(params["values"][0])
+    ema = AveragedModel(model, avg_fn=get_ema_avg_fn(params["decay"]))
+    history = []
+    for value in params["values"]:
+        with torch.no_grad():
+            model.weight.copy_(torch.tensor(value, dtype=torch.float64))
+        ema.update_parameters(model)
+        history.append(ema.module.weight.tolist())
+    return history
+
+
+def history(params: dict) -> list:
+    """The average after each value (bias-corrected where asked), from reference.averaging."""
+    if params["torch"]:
+        return _averaged_model(params)
+    r = exponential_moving_average(params["values"], params["decay"], start=params["start"],
+                                   bias_correction=params["corrected"])
+    return [t.item() for t in r.corrected]
+
+
+def answer(params: dict):
+    return history(params)[-1]
+
+
+def oracle(params: dict):
+    """torch.optim.swa_utils.AveragedModel with get_ema_multi_avg_fn; a zero start is a first
+    update with a zero parameter, and the bias correction is applied to torch's average."""
+    values = [torch.tensor(v, dtype=torch.float64) for v in params["values"]]
+    model = _Weights(params["values"][0])
+    ema = TorchAveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(params["decay"]))
+    if params["start"] == "zero":
+        values = [torch.zeros_like(values[0])] + values
+    for value in values:
+        with torch.no_grad():
+            model.weight.copy_(value)
+        ema.update_parameters(model)
+    result = ema.module.weight.detach()
+    if params["corrected"]:
+        result = result / (1 - params["decay"] ** len(params["values"]))
+    return result.tolist()
+
+
+def closed_form(params: dict):
+    r"""The unrolled sum: :math:`\bar\theta_k = (1-\beta)\sum_i \beta^{k-i}\theta_i` from zero,
+    with :math:`\beta^{k-1}\theta_1` in place of the first term when the first value is copied."""
+    beta = sp.Rational(str(params["decay"]))
+    k = len(params["values"])
+    columns = ([params["values"]] if not params["torch"]
+               else [list(c) for c in zip(*params["values"])])
+    out = []
+    for values in columns:
+        q = [sp.Rational(str(v)) for v in values]
+        if params["start"] == "zero":
+            total = sum((1 - beta) * beta ** (k - i) * q[i - 1] for i in range(1, k + 1))
+        else:
+            total = beta ** (k - 1) * q[0] + sum(
+                (1 - beta) * beta ** (k - i) * q[i - 1] for i in range(2, k + 1))
+        if params["corrected"]:
+            total = total / (1 - beta**k)
+        out.append(total)
+    return sp.Matrix(out) if params["torch"] else out[0]
+
+
+def answer_tex(params: dict) -> str:
+    value = answer(params)
+    return row(value, 8) if params["torch"] else num(value, 8)
+
+
+def tolerance(params: dict) -> dict:
+    return {"rtol": 1e-4, "atol": 1e-6}
+
+
+def _values_tex(params: dict, lang: str) -> str:
+    show = row if params["torch"] else num
+    return ("、" if lang == "zh" else ", ").join(f"$\\theta_{{{i}}} = {show(v)}$" for i, v in enumerate(params["values"], 1))
+
+
+def prompt(params: dict, lang: str) -> str:
+    beta, k, values = num(params["decay"]), len(params["values"]), _values_tex(params, lang)
+    rule = "\\bar\\theta_t = \\beta \\bar\\theta_{t-1} + (1 - \\beta) \\theta_t"
+    if params["torch"]:
+        if lang == "zh":
+            return (f"用 torch.optim.swa_utils.AveragedModel(model, multi_avg_fn="
+                    f"get_ema_multi_avg_fn({params['decay']})) 维护一个参数的 EMA，衰减系数 "
+                    f"$\\beta = {beta}$（${rule}$）。模型参数依次为 {values}，每得到一个值就调用一次 "
+                    f"update_parameters(model)。注意 AveragedModel 第一次调用时直接复制模型参数。"
+                    f"求 ${k}$ 次调用后的平均参数（向量，至少 5 位有效数字）。")
+        return (f"torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn("
+                f"{params['decay']})) keeps an EMA of a parameter with decay $\\beta = {beta}$ "
+                f"(${rule}$). The model's parameter takes the values {values}, and "
+                f"update_parameters(model) is called after each one. Note that AveragedModel "
+                f"copies the parameters on its first call. Compute the averaged parameter after "
+                f"${k}$ calls (a vector, at least 5 significant figures).")
+    if lang == "zh":
+        start = ("以第一个值为起点，$\\bar\\theta_1 = \\theta_1$" if params["start"] == "first"
+                 else "从零开始，$\\bar\\theta_0 = 0$")
+        what = (f"偏差校正后的 $\\hat\\theta_{{{k}}} = \\bar\\theta_{{{k}}} / (1 - \\beta^{{{k}}})$"
+                if params["corrected"] else f"$\\bar\\theta_{{{k}}}$")
+        return (f"对序列 {values} 做指数移动平均，衰减系数 $\\beta = {beta}$（$\\beta$ 是旧平均值的"
+                f"权重：${rule}$），{start}。求{what}（至少 5 位有效数字）。")
+    start = ("It starts from the first value, $\\bar\\theta_1 = \\theta_1$"
+             if params["start"] == "first" else "It starts from zero, $\\bar\\theta_0 = 0$")
+    what = (f"the bias-corrected average $\\hat\\theta_{{{k}}} = \\bar\\theta_{{{k}}} / "
+            f"(1 - \\beta^{{{k}}})$" if params["corrected"] else f"$\\bar\\theta_{{{k}}}$")
+    return (f"An exponential moving average with decay $\\beta = {beta}$ (the weight of the old "
+            f"average: ${rule}$) runs over {values}. {start}. Compute {what} (at least 5 "
+            f"significant figures).")
+
+
+def solution(params: dict, lang: str) -> list[str]:
+    beta = num(params["decay"])
+    show = row if params["torch"] else num
+    if params["torch"]:
+        steps = _averaged_model(params)
+    else:
+        steps = [t.item() for t in exponential_moving_average(
+            params["values"], params["decay"], start=params["start"]).averages]
+    lines = []
+    if params["start"] == "first":
+        lines.append(f"$\\bar\\theta_1 = \\theta_1 = {show(steps[0])}$" +
+                     ("（第一次调用直接复制）" if lang == "zh" and params["torch"] else
+                      " (the first call copies)" if params["torch"] else ""))
+    else:
+        lines.append(f"$\\bar\\theta_1 = {beta} \\cdot 0 + (1 - {beta}) \\cdot "
+                     f"{par(params['values'][0])} = {num(steps[0], 8)}$")
+    for t in range(1, len(steps)):
+        value = params["values"][t]
+        lines.append(f"$\\bar\\theta_{{{t + 1}}} = {beta} \\cdot {show(steps[t - 1], 8)} + "
+                     f"(1 - {beta}) \\cdot {show(value) if params['torch'] else par(value)} = "
+                     f"{show(steps[t], 8)}$")
+    if params["corrected"]:
+        k = len(steps)
+        lines.append(f"$\\hat\\theta_{{{k}}} = \\frac{{{num(steps[-1], 8)}}}{{1 - {beta}^{{{k}}}}}"
+                     f" = {answer_tex(params)}$")
+    head = "答案：" if lang == "zh" else "Answer: "
+    return lines + [head + f"${answer_tex(params)}$"]
+
+
+def _ema(params: dict, decay: float, start: str, correct: str = "none"):
+    """A student's EMA in plain floats: decay, start and bias correction as they chose."""
+    def one(values):
+        average = values[0] if start == "first" else 0.0
+        for v in values[1:] if start == "first" else values:
+            average = decay * average + (1 - decay) * v
+        k = len(values)
+        beta = params["decay"]
+        if correct == "right":
+            average /= 1 - beta**k
+        elif correct == "off_by_one":
+            average /= 1 - beta ** (k - 1) if k > 1 else 1
+        return average
+
+    if params["torch"]:
+        return [one(list(c)) for c in zip(*params["values"])]
+    return one(params["values"])
+
+
+FEEDBACK = {
+    "swapped_decay": {
+        "en": "You gave the new value the weight beta; with a decay beta the old average keeps "
+              "beta and the new value gets 1 - beta (a decay is 1 - alpha, where alpha is the "
+              "new value's weight as in pandas or BatchNorm's momentum).",
+        "zh": "你把权重 beta 给了新值；衰减系数 beta 是旧平均值的权重，新值的权重是 1 - beta"
+              "（衰减系数 = 1 - alpha，alpha 是新值的权重，如 pandas 或 BatchNorm 的 momentum）。",
+    },
+    "zero_start": {
+        "en": "This EMA starts from a copy of the first value, not from 0; starting at 0 "
+              "drags the early averages towards zero.",
+        "zh": "这个 EMA 以第一个值的副本为起点，而不是 0；从 0 开始会把前几步的平均值拉向零。",
+    },
+    "copied_first": {
+        "en": "This EMA starts from 0, so the first value enters with weight 1 - beta too; "
+              "you started from a copy of it.",
+        "zh": "这个 EMA 从 0 开始，第一个值也只以 1 - beta 的权重进入；你却直接复制了它作为起点。",
+    },
+    "corrected_unasked": {
+        "en": "The question asks for the raw average; dividing by 1 - beta^t is the bias "
+              "correction, a different quantity.",
+        "zh": "题目要的是未校正的平均值；除以 1 - beta^t 是偏差校正，是另一个量。",
+    },
+    "no_bias_correction": {
+        "en": "You stopped at the raw zero-started average; the bias-corrected value divides "
+              "it by 1 - beta^t.",
+        "zh": "你停在了从零开始的原始平均值；偏差校正还要再除以 1 - beta^t。",
+    },
+    "off_by_one": {
+        "en": "The correction uses the number of values averaged so far: t values give "
+              "1 - beta^t, not 1 - beta^(t-1).",
+        "zh": "校正用的是已经平均过的值的个数：t 个值对应 1 - beta^t，而不是 1 - beta^(t-1)。",
+    },
+    "corrected_copy": {
+        "en": "A copy-started EMA has no zero bias; dividing it by 1 - beta^t over-corrects.",
+        "zh": "以副本为起点的 EMA 没有零偏差；再除以 1 - beta^t 就过度校正了。",
+    },
+}
+
+
+def mistakes(params: dict) -> list[Mistake]:
+    beta, start = params["decay"], params["start"]
+    correct = "right" if params["corrected"] else "none"
+    found = [("swapped_decay", _ema(params, 1 - beta, start, correct))]
+    if start == "first":
+        found.append(("zero_start", _ema(params, beta, "zero")))
+        if params["torch"]:
+            found.append(("corrected_copy", _ema(params, beta, "first", "right")))
+    elif params["corrected"]:
+        found += [("no_bias_correction", _ema(params, beta, "zero")),
+                  ("off_by_one", _ema(params, beta, "zero", "off_by_one"))]
+    else:
+        found += [("copied_first", _ema(params, beta, "first")),
+                  ("corrected_unasked", _ema(params, beta, "zero", "right"))]
+    return [Mistake(name, value, FEEDBACK[name]) for name, value in found]

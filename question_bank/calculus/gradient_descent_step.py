@@ -1,0 +1,182 @@
+r"""One or two gradient-descent steps on f(x, y): :math:`p \leftarrow p - \eta\,\nabla f(p)`.
+
+Difficulty 1: a quadratic f, one step. 2: f from the full grammar (trigonometric and
+exponential terms too), one step. 3: a quadratic f, two steps, the gradient re-evaluated at the
+new point before the second. The gradient is ``reference.calculus.gradient`` (torch.autograd)
+and the update ``reference.optim.sgd_step`` (plain SGD: no momentum, no weight decay).
+"""
+
+from __future__ import annotations
+
+import random
+
+import sympy as sp
+import torch
+
+from question_bank._format import num, row
+from question_bank.calculus._functions import (
+    exact_gradient,
+    function,
+    radians_note,
+    sample_terms,
+    torch_function,
+    x,
+    y,
+)
+from quizgen.model import Mistake
+from reference.calculus import gradient
+from reference.optim import sgd_step
+
+ID = "calculus.gradient_descent_step"
+TOPIC = "calculus"
+TITLE = {"en": "Gradient descent step", "zh": "梯度下降一步"}
+KIND = "vector"
+
+QUADRATIC = ("x^2", "y^2", "xy", "x", "y")
+LEARNING_RATES = (0.05, 0.1, 0.1, 0.2, 0.25, 0.5)
+
+
+def sample(rng: random.Random, difficulty: int) -> dict:
+    steps = 2 if difficulty == 3 else 1
+    while True:
+        if difficulty == 2:
+            terms = sample_terms(rng, transcendental=True)
+        else:
+            terms = sample_terms(rng, transcendental=False, pool=QUADRATIC)
+        point = [rng.randint(-2, 2), rng.randint(-2, 2)]
+        if any(g != 0 for g in exact_gradient(terms, point)):
+            return {"terms": terms, "point": point, "lr": rng.choice(LEARNING_RATES),
+                    "steps": steps}
+
+
+def run(params: dict) -> list:
+    """Each step's SGDStep (its grad is the gradient at the point the step starts from)."""
+    f = function(params["terms"])
+    p = torch.tensor([float(v) for v in params["point"]], dtype=torch.float64)
+    steps = []
+    for _ in range(params["steps"]):
+        step = sgd_step(p, gradient(f, (x, y), p.tolist()), lr=params["lr"])
+        steps.append(step)
+        p = step.param
+    return steps
+
+
+def answer(params: dict) -> list[float]:
+    return run(params)[-1].param.tolist()
+
+
+def oracle(params: dict) -> list[float]:
+    """torch.optim.SGD on the point as a parameter, f written with torch operations."""
+    p = torch.tensor([float(v) for v in params["point"]], dtype=torch.float64,
+                     requires_grad=True)
+    optimizer = torch.optim.SGD([p], lr=params["lr"])
+    f = torch_function(params["terms"])
+    for _ in range(params["steps"]):
+        optimizer.zero_grad()
+        f(p).backward()
+        optimizer.step()
+    return p.detach().tolist()
+
+
+def closed_form(params: dict) -> sp.Matrix:
+    """Iterate p - eta * grad f(p) with SymPy's exact partials."""
+    f = function(params["terms"])
+    lr = sp.Rational(str(params["lr"]))
+    p = sp.Matrix(params["point"])
+    for _ in range(params["steps"]):
+        g = sp.Matrix([sp.diff(f, v).subs({x: p[0], y: p[1]}) for v in (x, y)])
+        p = p - lr * g
+    return p
+
+
+def answer_tex(params: dict) -> str:
+    return row(answer(params), 8)
+
+
+def tolerance(params: dict) -> dict:
+    return {"rtol": 1e-4, "atol": 1e-6}
+
+
+def prompt(params: dict, lang: str) -> str:
+    f = sp.latex(function(params["terms"]))
+    x0, y0 = params["point"]
+    lr, k = num(params["lr"]), params["steps"]
+    if lang == "zh":
+        steps = "一步" if k == 1 else "两步（每一步都在当前点重新计算梯度）"
+        target = "$p_1$" if k == 1 else "$p_2$"
+        return (f"用梯度下降最小化 $f(x, y) = {f}$：$p_{{t+1}} = p_t - \\eta \\nabla f(p_t)$，"
+                f"学习率 $\\eta = {lr}$，起点 $p_0 = ({x0}, {y0})$。执行{steps}后，求 {target}"
+                f"（写成向量；{radians_note(params['terms'], lang)}保留至少 6 位有效数字）。")
+    steps = "one step" if k == 1 else ("two steps (the gradient recomputed at the current point "
+                                       "before each step)")
+    target = "$p_1$" if k == 1 else "$p_2$"
+    return (f"Gradient descent minimizes $f(x, y) = {f}$ with "
+            f"$p_{{t+1}} = p_t - \\eta \\nabla f(p_t)$, learning rate $\\eta = {lr}$, from "
+            f"$p_0 = ({x0}, {y0})$. After {steps}, what is {target}? (A vector; "
+            f"{radians_note(params['terms'], lang)}at least 6 significant figures.)")
+
+
+def solution(params: dict, lang: str) -> list[str]:
+    f = function(params["terms"])
+    lr = num(params["lr"])
+    lines = [f"$\\nabla f = ({sp.latex(sp.diff(f, x))},\\ {sp.latex(sp.diff(f, y))})$"]
+    start = [float(v) for v in params["point"]]
+    for t, step in enumerate(run(params)):
+        g, new = step.grad.tolist(), step.param.tolist()
+        lines.append(f"$\\nabla f(p_{{{t}}}) = \\nabla f{row(start, 8)} = {row(g, 8)}$")
+        lines.append(f"$p_{{{t + 1}}} = {row(start, 8)} - {lr} \\cdot {row(g, 8)} = "
+                     f"{row(new, 8)}$")
+        start = new
+    return lines
+
+
+FEEDBACK = {
+    "ascent": {
+        "en": "You added the gradient: that is gradient ascent. Descent moves against the "
+              "gradient, p - eta * grad f(p).",
+        "zh": "你加上了梯度，那是梯度上升；梯度下降要沿梯度的反方向走：p - eta * grad f(p)。",
+    },
+    "no_learning_rate": {
+        "en": "You subtracted the whole gradient; the step is the gradient times the learning "
+              "rate eta.",
+        "zh": "你减去了整个梯度；每一步的步长是梯度乘以学习率 eta。",
+    },
+    "swapped": {
+        "en": "The gradient's components are in the wrong order: x moves by -eta * df/dx, "
+              "y by -eta * df/dy.",
+        "zh": "梯度分量的顺序弄反了：x 按 -eta * df/dx 移动，y 按 -eta * df/dy 移动。",
+    },
+    "stale_gradient": {
+        "en": "You reused the first gradient for the second step; the gradient must be "
+              "recomputed at the new point p_1.",
+        "zh": "第二步沿用了第一步的梯度；梯度必须在新的点 p_1 处重新计算。",
+    },
+    "one_step_only": {
+        "en": "That is p_1; the question asks for the point after two steps.",
+        "zh": "这是 p_1；题目要求的是两步之后的点。",
+    },
+}
+
+
+def mistakes(params: dict) -> list[Mistake]:
+    f = function(params["terms"])
+
+    def descend(sign: float = -1.0, rate: float = params["lr"], swap: bool = False,
+                stale: bool = False) -> list[float]:
+        """The iterate a student gets who updates p by sign * rate * g with one slip."""
+        p = [float(v) for v in params["point"]]
+        first = None
+        for _ in range(params["steps"]):
+            g = first if stale and first else gradient(f, (x, y), p).tolist()
+            first = first or g
+            if swap:
+                g = g[::-1]
+            p = [a + sign * rate * b for a, b in zip(p, g)]
+        return p
+
+    found = [("ascent", descend(sign=1.0)), ("no_learning_rate", descend(rate=1.0)),
+             ("swapped", descend(swap=True))]
+    if params["steps"] == 2:
+        found += [("stale_gradient", descend(stale=True)),
+                  ("one_step_only", run(params)[0].param.tolist())]
+    return [Mistake(name, value, FEEDBACK[name]) for name, value in found]

@@ -1,0 +1,1 @@
+"""Hyper-parameter search: grid size and cost, random-search hit probabilities."""

@@ -1,0 +1,212 @@
+r"""Random search: the chance that n trials hit the top q of the space, or the trials needed.
+
+Each trial independently lands in the best fraction q of the search space with probability q, so
+
+.. math::
+   P = 1 - (1 - q)^n, \qquad n_{min}(p) = \left\lceil \frac{\ln(1-p)}{\ln(1-q)} \right\rceil
+
+(Bergstra & Bengio, 2012; n = 60, q = 0.05 gives 0.954, conventions.md section 12).
+
+Difficulty 1: P for given n and q. 2: the fewest trials for a target probability p. 3: q is the
+fraction of a log-uniform learning-rate range taken by the good decades (the fraction of the
+logarithm's range, not of the length), then either question. Answers come from reference.search
+(``probability_top_hit``, ``trials_needed``).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import sympy as sp
+
+from question_bank._format import num
+from quizgen.model import Mistake
+from reference.search import probability_top_hit, trials_needed
+
+ID = "hyperparameters.random_search_hits"
+TOPIC = "hyperparameters"
+TITLE = {"en": "Random search: hitting the top of the space", "zh": "随机搜索命中最优区域的概率"}
+KIND = "number"
+
+FRACTIONS = (0.05, 0.01, 0.1, 0.02, 0.2)
+TRIALS = (10, 20, 30, 50, 60, 100)
+TARGETS = (0.9, 0.95, 0.99)
+
+
+def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3:
+        low = rng.choice((-7, -6, -5))
+        high = rng.choice((-1, 0))
+        good_low = rng.randint(low + 1, high - 2)
+        params = {"log_range": [low, high], "good": [good_low, good_low + rng.choice((1, 2))]}
+        params["q"] = (params["good"][1] - good_low) / (high - low)
+        ask = rng.choice(("probability", "trials"))
+    else:
+        params = {"q": rng.choice(FRACTIONS)}
+        ask = "probability" if difficulty == 1 else "trials"
+    if ask == "probability":
+        return {**params, "ask": ask, "n": rng.choice(TRIALS)}
+    while True:  # a target whose ln ratio is not an integer, so floor and ceil differ
+        p = rng.choice(TARGETS)
+        ratio = math.log(1 - p) / math.log(1 - params["q"])
+        if abs(ratio - round(ratio)) > 1e-3:
+            return {**params, "ask": ask, "p": p}
+
+
+def answer(params: dict) -> float:
+    if params["ask"] == "probability":
+        return probability_top_hit(params["q"], params["n"])
+    return trials_needed(params["q"], params["p"])
+
+
+def _q_exact(params: dict) -> sp.Rational:
+    if "log_range" in params:
+        (low, high), (a, b) = params["log_range"], params["good"]
+        return sp.Rational(b - a, high - low)
+    return sp.Rational(str(params["q"]))
+
+
+def closed_form(params: dict) -> sp.Expr:
+    q = _q_exact(params)
+    if params["ask"] == "probability":
+        return 1 - (1 - q) ** params["n"]
+    p = sp.Rational(str(params["p"]))
+    return sp.ceiling(sp.log(1 - p) / sp.log(1 - q))
+
+
+def answer_tex(params: dict) -> str:
+    return num(answer(params), 6)
+
+
+def tolerance(params: dict) -> dict:
+    if params["ask"] == "trials":
+        return {"rtol": 0.0, "atol": 0.01}  # a count: exact
+    return {"rtol": 1e-3, "atol": 1e-9}
+
+
+def _setting(params: dict, lang: str) -> str:
+    zh = lang == "zh"
+    if "log_range" in params:
+        (low, high), (a, b) = params["log_range"], params["good"]
+        return (f"学习率在 $[10^{{{low}}}, 10^{{{high}}}]$ 上按对数均匀分布采样"
+                f"（$\\log_{{10}}$ 学习率服从均匀分布），只有落在 $[10^{{{a}}}, 10^{{{b}}}]$ 内的"
+                f"学习率效果好。每次试验独立采样，" if zh else
+                f"The learning rate is sampled log-uniformly from $[10^{{{low}}}, 10^{{{high}}}]$ "
+                f"($\\log_{{10}}$ of the rate is uniform), and only rates in "
+                f"$[10^{{{a}}}, 10^{{{b}}}]$ work well. Trials are independent. ")
+    q = num(params["q"])
+    return (f"随机搜索中每次试验独立采样，落入最好的 $q = {q}$ 比例区域的概率为 $q$。" if zh else
+            f"In a random search every trial is drawn independently and lands in the best "
+            f"fraction $q = {q}$ of the search space with probability $q$. ")
+
+
+def prompt(params: dict, lang: str) -> str:
+    zh, setting = lang == "zh", _setting(params, lang)
+    if params["ask"] == "probability":
+        n = params["n"]
+        return setting + (
+            f"做 $n = {n}$ 次试验，至少有一次落在" + ("好的区间内" if "log_range" in params
+                                                   else "该区域内")
+            + "的概率是多少？（相对误差不超过 $10^{-3}$）" if zh else
+            f"What is the probability that at least one of $n = {n}$ trials lands in "
+            + ("the good range" if "log_range" in params else "that region")
+            + " (to a relative error of $10^{-3}$)?")
+    p = num(params["p"])
+    return setting + (
+        f"至少要做多少次试验，才能以不低于 ${p}$ 的概率至少有一次落在"
+        + ("好的区间内" if "log_range" in params else "该区域内") + "？" if zh else
+        "How many trials are needed, at least, for the probability that one or more lands in "
+        + ("the good range" if "log_range" in params else "that region")
+        + f" to be at least ${p}$?")
+
+
+def solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    q = params["q"]
+    lines = []
+    if "log_range" in params:
+        (low, high), (a, b) = params["log_range"], params["good"]
+        lines.append(("对数均匀采样时，$q$ 是好区间在对数尺度上所占的比例：" if zh else
+                      "Under log-uniform sampling q is the good range's share of the log scale: ")
+                     + f"$q = \\frac{{{b} - ({a})}}{{{high} - ({low})}} = {num(q)}$")
+    if params["ask"] == "probability":
+        n = params["n"]
+        lines.append(("$n$ 次都落空的概率为 " if zh else "All $n$ trials miss with probability ")
+                     + f"$(1 - {num(q)})^{{{n}}} = {num((1 - q) ** n, 6)}$")
+        lines.append(f"$P = 1 - (1 - {num(q)})^{{{n}}} = {answer_tex(params)}$")
+    else:
+        p = params["p"]
+        ratio = math.log(1 - p) / math.log(1 - q)
+        n = int(answer(params))
+        lines += [
+            f"$1 - (1 - {num(q)})^n \\ge {num(p)} \\iff n \\ge \\frac{{\\ln(1 - {num(p)})}}"
+            f"{{\\ln(1 - {num(q)})}} = {num(ratio, 6)}$",
+            (f"取整：$n = \\lceil {num(ratio, 6)} \\rceil = {n}$；检验 " if zh else
+             f"Round up: $n = \\lceil {num(ratio, 6)} \\rceil = {n}$; check ")
+            + f"$1 - (1 - {num(q)})^{{{n}}} = {num(probability_top_hit(q, n), 6)}$",
+        ]
+    answer_line = "答案：" if zh else "Answer: "
+    return lines + [answer_line + f"${answer_tex(params)}$"]
+
+
+FEEDBACK = {
+    "n_times_q": {
+        "en": "You added the chances of the trials (n q); the events overlap, so compute the "
+              "complement: 1 - (1 - q)^n.",
+        "zh": "你把每次试验的概率直接相加（n q）；这些事件并不互斥，应当用补集："
+              "1 - (1 - q)^n。",
+    },
+    "miss_probability": {
+        "en": "(1 - q)^n is the probability that every trial misses; the question asks for "
+              "at least one hit, 1 - (1 - q)^n.",
+        "zh": "(1 - q)^n 是所有试验都落空的概率；题目问的是至少命中一次：1 - (1 - q)^n。",
+    },
+    "floor_instead_of_ceil": {
+        "en": "You rounded down; with that many trials the probability is still below the "
+              "target, so round ln(1 - p) / ln(1 - q) up.",
+        "zh": "你向下取整了；这么多次试验时概率仍达不到目标，ln(1 - p) / ln(1 - q) 应向上取整。",
+    },
+    "linear_estimate": {
+        "en": "You used p / q, as if the hit probability grew linearly with n; it is "
+              "1 - (1 - q)^n, so solve (1 - q)^n <= 1 - p with logarithms.",
+        "zh": "你用了 p / q，好像命中概率随 n 线性增长；实际是 1 - (1 - q)^n，"
+              "应当用对数解 (1 - q)^n <= 1 - p。",
+    },
+    "p_as_miss_probability": {
+        "en": "You solved (1 - q)^n = p, treating p as the chance of missing; p is the chance "
+              "of at least one hit, so the miss probability is 1 - p.",
+        "zh": "你解的是 (1 - q)^n = p，把 p 当成了全部落空的概率；p 是至少命中一次的概率，"
+              "全部落空的概率是 1 - p。",
+    },
+    "linear_fraction": {
+        "en": "You measured the good range on a linear scale; the sampling is uniform in log10 "
+              "of the rate, so q is the share of decades.",
+        "zh": "你在线性尺度上计算了好区间的比例；采样在 log10 学习率上是均匀的，"
+              "q 应是好区间占的数量级（decade）比例。",
+    },
+}
+
+
+def _linear_q(params: dict) -> float:
+    (low, high), (a, b) = params["log_range"], params["good"]
+    return (10.0**b - 10.0**a) / (10.0**high - 10.0**low)
+
+
+def mistakes(params: dict) -> list[Mistake]:
+    q = params["q"]
+    if params["ask"] == "probability":
+        n = params["n"]
+        found = [("n_times_q", n * q), ("miss_probability", (1 - q) ** n)]
+        if "log_range" in params:
+            found.append(("linear_fraction", probability_top_hit(_linear_q(params), n)))
+    else:
+        p, needed = params["p"], trials_needed(q, params["p"])
+        found = [("floor_instead_of_ceil", needed - 1),
+                 ("linear_estimate", math.ceil(p / q)),
+                 ("p_as_miss_probability", math.ceil(math.log(p) / math.log(1 - q)))]
+        if "log_range" in params:
+            found.append(("linear_fraction", trials_needed(_linear_q(params), p)))
+    right = answer(params)
+    return [Mistake(name, value, FEEDBACK[name]) for name, value in found
+            if abs(value - right) > 2e-3 * abs(right)]

@@ -1,0 +1,60 @@
+"""Helpers shared by the schedule families: run a scheduler on a one-weight optimizer.
+
+A scheduler only needs an optimizer to hold the lr, so every family drives its scheduler with
+an SGD optimizer over a single dummy weight and reads ``param_groups[0]["lr"]`` after each
+``scheduler.step()``. The same helper runs reference.lr_scheduler (the answer) on
+reference.optim.SGD and torch.optim.lr_scheduler (the oracle) on torch.optim.SGD.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+
+import torch
+
+import reference.optim
+
+Factory = Callable[[torch.optim.Optimizer], object]
+
+
+def lr_history(make_scheduler: Factory, base_lr: float, epochs: int,
+               optimizer_class: type = reference.optim.SGD) -> list[float]:
+    """The lr in effect at epochs 0, 1, ..., ``epochs`` (after 0, 1, ... scheduler steps)."""
+    weight = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    optimizer = optimizer_class([weight], lr=base_lr)
+    scheduler = make_scheduler(optimizer)
+    lrs = [optimizer.param_groups[0]["lr"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's notes on stepping order and epoch arguments
+        for _ in range(epochs):
+            optimizer.step()  # no gradient: a no-op, but it keeps torch's order check quiet
+            scheduler.step()
+            lrs.append(optimizer.param_groups[0]["lr"])
+    return lrs
+
+
+def torch_lr_history(make_scheduler: Factory, base_lr: float, epochs: int) -> list[float]:
+    """:func:`lr_history` with torch.optim.SGD, for torch.optim.lr_scheduler oracles."""
+    return lr_history(make_scheduler, base_lr, epochs, torch.optim.SGD)
+
+
+ACCURACY = {"en": " (to a relative error of $10^{-4}$)", "zh": "（相对误差不超过 $10^{-4}$）"}
+ANSWER = {"en": "Answer: ", "zh": "答案："}
+
+
+def segments(history: list[float]) -> list[tuple[int, int, float]]:
+    """Runs of equal lr in a history: ``(first epoch, last epoch, lr)``."""
+    runs: list[tuple[int, int, float]] = []
+    for epoch, lr in enumerate(history):
+        if runs and runs[-1][2] == lr:
+            runs[-1] = (runs[-1][0], epoch, lr)
+        else:
+            runs.append((epoch, epoch, lr))
+    return runs
+
+
+def distinct_from(answer: float, found: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The named wrong values that a grader could tell apart from ``answer`` (rtol 1e-4)."""
+    return [(name, value) for name, value in found
+            if abs(value - answer) > 2e-4 * max(abs(answer), 1e-12)]

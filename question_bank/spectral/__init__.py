@@ -1,0 +1,1 @@
+"""Spectral norm: the exact largest singular value, power iteration, normalized weights."""

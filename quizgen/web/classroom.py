@@ -1,0 +1,299 @@
+"""One quiz being taken on the web: its students, their variants, tokens and the gradebook.
+
+Everything the routes do to data goes through :class:`Classroom`, which keeps the rules in one
+place: a student reaches only their own variant (looked up by the id their token resolved to,
+never by anything the request names), submits at most ``attempts`` times, and every submission
+is stored and graded by quizgen.gradebook, the same code ``quizgen grade --db`` runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from quizgen.batch import Submission, SubmissionError, find_column, read_table
+from quizgen.gradebook import Answer, Gradebook, GradebookError, quiz_identity
+from quizgen.model import Question, Quiz, QuizFileError
+from quizgen.roster import (
+    ID_COLUMNS,
+    NAME_COLUMNS,
+    TOKENS_FILE,
+    RosterError,
+    Variants,
+    assign_tokens,
+    read_roster,
+    variants_beside,
+)
+
+from .results import answers_of
+from .security import TokenIndex
+from .store import AlreadySubmitted, Attempt, WebStore
+
+MAX_ANSWER_CHARS = 2000  # a box's text is stored as typed; the grader reads at most this much
+
+
+class ServeError(ValueError):
+    """The quiz, roster or database cannot be served; the message names the file."""
+
+
+class NoAttemptsLeft(Exception):
+    pass
+
+
+@dataclass
+class Settings:
+    """What the teacher allows; ``show_*`` can be changed on the teacher page while serving."""
+
+    attempts: int = 1
+    show_verdicts: bool = True
+    show_solutions: bool = False
+    refresh_seconds: int = 5
+
+
+@dataclass
+class StudentRow:
+    """One line of the teacher's live table."""
+
+    student: str
+    name: str
+    attempts: int
+    submitted_at: str | None
+    points: float
+    max_points: float
+    answers: dict[str, Answer] = field(default_factory=dict)
+
+
+def read_students(quiz_path: Path, roster: str | Path | None) -> tuple[dict[str, str],
+                                                                      dict[str, str]]:
+    """({student: token}, {student: name}).
+
+    ``roster`` may be tokens.csv (a ``token`` column: used as is) or a plain roster (tokens are
+    assigned and written to tokens.csv beside the quiz, keeping any already there). Without it,
+    tokens.csv beside the quiz, as ``quizgen make --students`` writes it, is used.
+    """
+    path = Path(roster) if roster else quiz_path.with_name(TOKENS_FILE)
+    if not path.exists():
+        raise ServeError(f"{path}: no such file; pass --roster roster.csv, or make the quiz "
+                         "with `quizgen make --students roster.csv`")
+    try:
+        header, rows = read_table(path)
+    except SubmissionError as e:
+        raise ServeError(str(e)) from None
+    token_col = find_column(header, ("token",))
+    if token_col is None:
+        try:
+            students = read_roster(path)
+        except RosterError as e:
+            raise ServeError(str(e)) from None
+        tokens = assign_tokens(students, quiz_path.with_name(TOKENS_FILE))
+        return tokens, {s.id: s.name for s in students}
+    id_col = find_column(header, ID_COLUMNS)
+    if id_col is None:
+        raise ServeError(f"{path}: line 1: no student id column; name one of "
+                         f"{', '.join(ID_COLUMNS)}")
+    name_col = find_column(header, NAME_COLUMNS)
+    tokens, names = {}, {}
+    for line, cells in rows:
+        cells = cells + [""] * (len(header) - len(cells))
+        sid, token = cells[id_col].strip(), cells[token_col].strip()
+        if not sid or not token:
+            raise ServeError(f"{path}: line {line}: a student id and a token are both needed")
+        if sid in tokens:
+            raise ServeError(f"{path}: line {line}: student {sid!r} appears twice")
+        tokens[sid] = token
+        names[sid] = cells[name_col].strip() if name_col is not None else ""
+    if not tokens:
+        raise ServeError(f"{path}: no students")
+    if len(set(tokens.values())) != len(tokens):
+        raise ServeError(f"{path}: two students share a token")
+    return tokens, names
+
+
+class Classroom:
+    def __init__(self, quiz_path: str | Path, *, db: str | None = None,
+                 roster: str | Path | None = None, settings: Settings | None = None) -> None:
+        self.quiz_path = Path(quiz_path)
+        self.settings = settings or Settings()
+        self.quiz, self.variants = self._load_quiz()
+        self.tokens, self.names = read_students(self.quiz_path, roster)
+        self.index = TokenIndex(self.tokens)
+        target = db or str(self.quiz_path.with_name("gradebook.sqlite"))
+        try:
+            self.book = Gradebook(target)
+            self.record = self.book.register(self.quiz, self.variants, self.tokens)
+        except GradebookError as e:
+            raise ServeError(f"--db: {e}") from None
+        self.store = WebStore(self.book.engine, self.record.id)
+        # SQLite has one writer at a time: queue writers here rather than in busy-wait loops.
+        # The grader's SymPy fallback is one worker process behind one pipe, so grading an
+        # expression must not run in two threads at once on any database.
+        self._write_lock = threading.Lock()
+        self._sqlite = self.book.engine.dialect.name == "sqlite"
+        self._quizzes: dict[str, Quiz] = {}
+        self.recovered = self._grade_unfinished()
+
+    # -- loading ------------------------------------------------------------------------------
+
+    def _load_quiz(self) -> tuple[Quiz, Variants | None]:
+        try:
+            quiz = Quiz.load(self.quiz_path)
+            return quiz, variants_beside(self.quiz_path, quiz)
+        except (QuizFileError, RosterError) as e:
+            raise ServeError(str(e)) from None
+
+    def close(self) -> None:
+        self.book.close()
+
+    # -- who is who ---------------------------------------------------------------------------
+
+    def student_for_token(self, token: str) -> str | None:
+        return self.index.owner(token)
+
+    def roster(self) -> list[str]:
+        return list(self.tokens)
+
+    def quiz_of(self, student: str) -> Quiz:
+        """The student's own quiz: their variant if the roster has one, else the shared quiz."""
+        quiz = self._quizzes.get(student)
+        if quiz is None:
+            if self.variants is not None and self.variants.get(student) is not None:
+                quiz = self.variants.quiz_for(self.quiz, student)
+            else:
+                quiz = self.quiz
+            self._quizzes[student] = quiz
+        return quiz
+
+    def question(self, student: str, question_id: str) -> Question | None:
+        for q in self.quiz_of(student).questions:
+            if q.id == question_id:
+                return q
+        return None
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _locked(self, grading: bool = False):
+        # Grading always takes the lock: besides SymPy's single worker, a regrade swaps the
+        # key in force, and an answer graded under the old key meanwhile would miss it.
+        if self._sqlite or grading:
+            return self._write_lock
+        return contextlib.nullcontext()
+
+    def clean(self, student: str, answers: dict[str, str]) -> dict[str, str]:
+        """Only this student's question ids; text capped, line ends unified."""
+        ids = [q.id for q in self.quiz_of(student).questions]
+        return {qid: answers.get(qid, "")[:MAX_ANSWER_CHARS].replace("\r\n", "\n")
+                for qid in ids if qid in answers}
+
+    def save_draft(self, student: str, answers: dict[str, str]) -> None:
+        with self._locked():
+            self.store.save_draft(student, self.clean(student, answers))
+
+    def draft(self, student: str) -> dict[str, str]:
+        return self.store.draft(student)
+
+    def attempts(self, student: str) -> list[Attempt]:
+        return self.store.attempts(student)
+
+    def submit(self, student: str, answers: dict[str, str]) -> Attempt:
+        """Reserve the next attempt and grade it; raises NoAttemptsLeft or AlreadySubmitted."""
+        used = len(self.store.attempts(student))
+        if used >= self.settings.attempts:
+            raise NoAttemptsLeft(student)
+        answers = self.clean(student, answers)
+        answers = {q.id: answers.get(q.id, "") for q in self.quiz_of(student).questions}
+        with self._locked():
+            attempt = self.store.reserve(student, used + 1, answers)
+        self._grade(attempt)
+        return attempt
+
+    def _grade(self, attempt: Attempt) -> None:
+        row = Submission(attempt.student, attempt.answers, f"attempt {attempt.number}")
+        with self._locked(grading=True):
+            self.book.grade(self.record, [row], source="web")
+            self.store.mark_graded(attempt.student, attempt.number)
+
+    def _grade_unfinished(self) -> int:
+        """Grade attempts a crash left reserved but ungraded; returns how many."""
+        pending = self.store.ungraded()
+        for attempt in pending:
+            self._grade(attempt)
+        return len(pending)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def verdicts(self, attempt: Attempt) -> dict[str, Answer]:
+        wanted = [(attempt.student, qid, raw) for qid, raw in attempt.answers.items()]
+        return {a.question_id: a for a in answers_of(self.book.engine, self.record, wanted)}
+
+    def class_answers(self) -> tuple[list[Answer], dict[str, tuple[Attempt, int]]]:
+        """Every student's current answers: the latest web attempt's texts, and for students
+        graded only from files (``quizgen grade --db``) the gradebook's latest rows."""
+        latest = self.store.latest_attempts()
+        wanted = [(s, qid, raw) for s, (att, _) in latest.items()
+                  for qid, raw in att.answers.items()]
+        web = answers_of(self.book.engine, self.record, wanted)
+        others = [a for a in self.book.answers(self.record) if a.student not in latest]
+        return others + web, latest
+
+    def table(self) -> list[StudentRow]:
+        answers, latest = self.class_answers()
+        by_student: dict[str, dict[str, Answer]] = {}
+        for a in answers:
+            by_student.setdefault(a.student, {})[a.question_id] = a
+        order = self.roster() + sorted(set(by_student) - set(self.tokens))
+        rows = []
+        for sid in order:
+            got = by_student.get(sid, {})
+            attempt, count = latest.get(sid, (None, 0))
+            rows.append(StudentRow(
+                sid, self.names.get(sid, "") or self.record.names.get(sid, ""), count,
+                attempt.submitted_at if attempt else None,
+                round(sum(a.points for a in got.values()), 6),
+                self.quiz_of(sid).total_points, got))
+        return rows
+
+    def names_map(self) -> dict[str, str]:
+        return {**self.record.names, **{k: v for k, v in self.names.items() if v}}
+
+    # -- the teacher fixes the key ------------------------------------------------------------
+
+    def regrade(self) -> int:
+        """Reload quiz.json (and variants.json), make its key the one in force, grade every
+        stored answer under it; returns how many current verdicts changed."""
+        quiz, variants = self._load_quiz()
+        if quiz_identity(quiz) != quiz_identity(self.quiz):
+            raise ServeError(f"{self.quiz_path} now describes another quiz (other questions "
+                             "or seed); restart `quizgen serve` for it")
+        before, _ = self.class_answers()
+        with self._locked(grading=True):
+            try:
+                old_rows = self.book.answers(self.record)
+                record = self.book.register(quiz, variants, self.tokens)
+                self.book.regrade(record, old_rows)
+                latest = self.store.latest_attempts()
+                # The texts of the latest web attempts, graded under the new key if regrade's
+                # "latest stored row" missed one (see results.py).
+                self.book.grade(record, [Submission(s, att.answers, f"attempt {att.number}")
+                                         for s, (att, _) in latest.items()], source="web")
+            except GradebookError as e:
+                raise ServeError(str(e)) from None
+            self.quiz, self.variants, self.record = quiz, variants, record
+            self._quizzes = {}
+        after, _ = self.class_answers()
+        old = {(a.student, a.question_id): a for a in before}
+        def state(a: Answer | None):
+            if a is None or a.verdict is None:
+                return None
+            return a.verdict.status, a.verdict.score, a.verdict.mistake, a.points
+
+        return sum(state(a) != state(old.get((a.student, a.question_id))) for a in after)
+
+    def attempt_for(self, student: str) -> tuple[list[Attempt], int]:
+        attempts = self.store.attempts(student)
+        return attempts, max(0, self.settings.attempts - len(attempts))
+
+
+__all__ = ["Classroom", "Settings", "ServeError", "NoAttemptsLeft", "AlreadySubmitted",
+           "StudentRow", "read_students"]

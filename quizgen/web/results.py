@@ -1,0 +1,60 @@
+"""Verdicts of given answer texts, read from the gradebook's tables.
+
+An adapter over quizgen.gradebook: ``Gradebook.answers`` gives every student's *latest stored
+row* per question, but a student who submits ``a``, then ``b``, then ``a`` again reuses the
+first row (rows are unique per text), so "latest row" would say ``b``. The web mode knows what
+each attempt held; this module finds the verdict of exactly that text under the key in force,
+read-only, in a few queries for the whole class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from quizgen.gradebook import GRADER_VERSION, Answer, QuizRecord, submissions, verdicts
+from quizgen.grading import Verdict
+
+CHUNK = 5000  # bound the number of SQL parameters per query
+
+
+def _chunks(items: list, size: int = CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def answers_of(engine: Engine, record: QuizRecord,
+               wanted: Iterable[tuple[str, str, str]]) -> list[Answer]:
+    """An Answer for each (student, question id, raw text), verdict under the key in force
+    (None when that text was never graded under it: run regrade)."""
+    wanted = list(wanted)
+    students = sorted({s for s, _, _ in wanted})
+    sub_ids: dict[tuple[str, str, str], int] = {}
+    found: dict[tuple[int, str], tuple[bool, int, Verdict]] = {}
+    with engine.connect() as conn:
+        for part in _chunks(students):
+            for r in conn.execute(
+                    select(submissions.c.id, submissions.c.student, submissions.c.question_id,
+                           submissions.c.raw)
+                    .where(submissions.c.quiz_id == record.id, submissions.c.student.in_(part))):
+                sub_ids[(r.student, r.question_id, r.raw)] = r.id
+        ids = [sub_ids[k] for k in wanted if k in sub_ids]
+        for part in _chunks(ids):
+            for r in conn.execute(select(verdicts).where(verdicts.c.submission_id.in_(part))):
+                # Prefer this grader version's verdict, then the newest.
+                rank = (r.grader_version == GRADER_VERSION, r.id)
+                key = (r.submission_id, r.spec_hash)
+                if key not in found or rank > found[key][:2]:
+                    found[key] = (*rank, Verdict(r.status, r.score, r.feedback, r.interpreted,
+                                                 r.method, r.mistake))
+    out = []
+    for student, qid, raw in wanted:
+        h, spec = record.spec_for(student, qid)
+        sub = sub_ids.get((student, qid, raw))
+        hit = found.get((sub, h)) if sub is not None else None
+        verdict = hit[2] if hit else None
+        points = round(verdict.score * spec["points"], 6) if verdict else 0.0
+        out.append(Answer(student, qid, raw, verdict, points, spec["points"]))
+    return out

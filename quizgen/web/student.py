@@ -1,0 +1,183 @@
+"""Student pages: sign in with a token, take one's own variant, preview, save, submit.
+
+The student is always the one their session's token resolved to; no route takes a student id
+from the request, so there is no id to swap for another student's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, g, jsonify, redirect, request, session
+from markupsafe import Markup
+from werkzeug.exceptions import TooManyRequests
+
+from quizgen.export.math import latex_to_mathml
+from quizgen.export.sheet import build_sheet
+from quizgen.model import Quiz
+
+from .app import classroom, limiter, page, rate_limit
+from .classroom import AlreadySubmitted, NoAttemptsLeft
+from .i18n import UI
+from .preview import preview
+from .security import new_secret
+
+student_pages = Blueprint("student", __name__)
+
+MESSAGES = ("saved", "submitted", "no_attempts", "already")
+_LABELS = re.compile(r"[\s,;/、，；]+")
+
+
+def _mathml(latex: str, display: bool) -> Markup:
+    return Markup(latex_to_mathml(latex, display=display))
+
+
+_SHEETS: dict[tuple[int, str, bool], tuple[Quiz, object]] = {}
+_SHEETS_MAX = 2000
+
+
+def sheet_of(quiz: Quiz, lang: str, *, key: bool = False):
+    """The sheet view of ``quiz`` (MathML converted once per quiz and language).
+
+    Keyed by the Quiz object's identity, which the entry keeps alive: a regrade loads new Quiz
+    objects, so a sheet of the old key is never served again.
+    """
+    slot = (id(quiz), lang, key)
+    hit = _SHEETS.get(slot)
+    if hit is not None and hit[0] is quiz:
+        return hit[1]
+    sheet = build_sheet(quiz, key=key, lang=lang, convert=_mathml)
+    if len(_SHEETS) >= _SHEETS_MAX:
+        _SHEETS.clear()
+    _SHEETS[slot] = (quiz, sheet)
+    return sheet
+
+
+def current_student() -> str | None:
+    sid = session.get("student")
+    return sid if isinstance(sid, str) and sid in classroom().tokens else None
+
+
+def require_student() -> str:
+    sid = current_student()
+    if sid is None:
+        abort(401)
+    return sid
+
+
+def answers_from_form(sid: str) -> dict[str, str]:
+    answers = {}
+    for q in classroom().quiz_of(sid).questions:
+        name = f"a_{q.id}"
+        if q.kind == "choice":
+            answers[q.id] = ", ".join(v.strip() for v in request.form.getlist(name)
+                                      if v.strip())
+        elif name in request.form:
+            answers[q.id] = request.form.get(name, "")
+    return answers
+
+
+@student_pages.get("/")
+def home():
+    if current_student():
+        return redirect(f"{request.script_root}/quiz", 303)
+    return page("web_login.html.j2", error=None)
+
+
+@student_pages.post("/login")
+def login():
+    address = request.remote_addr or ""
+    if not limiter().available("login", address):
+        raise TooManyRequests(retry_after=limiter().retry_after("login"))
+    sid = classroom().student_for_token(request.form.get("token", "").strip())
+    if sid is None:
+        limiter().allow("login", address)  # only failures spend the address's budget
+        return page("web_login.html.j2", error=UI[g.lang]["bad_token"]), 401
+    lang = session.get("lang")
+    session.clear()
+    session.update(student=sid, csrf=new_secret())
+    if lang:
+        session["lang"] = lang
+    return redirect(f"{request.script_root}/quiz", 303)
+
+
+@student_pages.post("/logout")
+def logout():
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(f"{request.script_root}/", 303)
+
+
+@student_pages.get("/quiz")
+def quiz_page():
+    sid = current_student()
+    if sid is None:
+        return redirect(f"{request.script_root}/", 303)
+    message = request.args.get("m")
+    return render_quiz(sid, message if message in MESSAGES else None)
+
+
+@student_pages.post("/quiz")
+def quiz_post():
+    sid = require_student()
+    rate_limit("submit", sid)
+    room = classroom()
+    answers = answers_from_form(sid)
+    if request.form.get("action") == "submit":
+        try:
+            room.submit(sid, answers)
+            message = "submitted"
+        except NoAttemptsLeft:
+            message = "no_attempts"
+        except AlreadySubmitted:
+            message = "already"
+    else:
+        if room.attempt_for(sid)[1] == 0:
+            message = "no_attempts"
+        else:
+            room.save_draft(sid, answers)
+            message = "saved"
+    return redirect(f"{request.script_root}/quiz?m={message}", 303)
+
+
+@student_pages.post("/preview")
+def preview_answer():
+    sid = require_student()
+    rate_limit("preview", sid)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        abort(400)
+    question = classroom().question(sid, str(data.get("question", "")))
+    if question is None:
+        abort(404)
+    return jsonify(preview(question, data["text"], g.lang).to_dict())
+
+
+def render_quiz(sid: str, message: str | None) -> str:
+    room = classroom()
+    quiz = room.quiz_of(sid)
+    lang = g.lang
+    attempts, left = room.attempt_for(sid)
+    last = attempts[-1] if attempts else None
+    values = {**(last.answers if last else {}), **room.draft(sid)}
+    previews = {q.id: preview(q, values.get(q.id, ""), lang)
+                for q in quiz.questions if q.kind != "choice"}
+    selected = {q.id: {s.upper() for s in _LABELS.split(values.get(q.id, "")) if s}
+                for q in quiz.questions if q.kind == "choice"}
+    # A list answer is "select all that apply", which the prompt itself says: checkboxes.
+    multiple = {q.id: isinstance(q.answer, list) for q in quiz.questions if q.kind == "choice"}
+    show = room.settings
+    verdicts = room.verdicts(last) if last is not None and show.show_verdicts else {}
+    solutions = {}
+    if last is not None and left == 0 and show.show_solutions:
+        # Only here, after the last attempt and with the teacher's leave, is a key built.
+        solutions = {v.id: v for v in sheet_of(quiz, lang, key=True).questions}
+    score = sum(a.points for a in verdicts.values()) if verdicts else None
+    return page(
+        "web_quiz.html.j2", sheet=sheet_of(quiz, lang), values=values, previews=previews,
+        selected=selected, multiple=multiple, verdicts=verdicts, solutions=solutions,
+        attempts=len(attempts), allowed=show.attempts, left=left, editable=left > 0,
+        message=message, score=score, total=quiz.total_points, student=sid,
+        name=room.names.get(sid, ""), show_verdicts=show.show_verdicts)

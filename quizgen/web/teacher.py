@@ -1,0 +1,161 @@
+"""Teacher pages (admin token): the live table, one student's answers, the class report, CSV
+downloads, regrade, and what students may see."""
+
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, g, redirect, request, session
+from werkzeug.exceptions import TooManyRequests
+
+from quizgen.report import build_report, render_html, write_scores_csv
+
+from .app import classroom, limiter, page
+from .classroom import ServeError
+from .i18n import UI
+from .security import CSP_REPORT, new_secret, spreadsheet_safe
+
+teacher_pages = Blueprint("teacher", __name__, url_prefix="/admin")
+
+
+def is_admin() -> bool:
+    return session.get("admin") is True
+
+
+def require_admin() -> None:
+    if not is_admin():
+        abort(401)
+
+
+def _admin_url(suffix: str = "") -> str:
+    return f"{request.script_root}/admin{suffix}"
+
+
+@teacher_pages.get("")
+def dashboard():
+    if not is_admin():
+        return page("web_admin_login.html.j2", error=None)
+    room = classroom()
+    rows = room.table()
+    submitted = [r for r in rows if r.attempts]
+    mean = sum(r.points for r in submitted) / len(submitted) if submitted else None
+    message = None
+    if request.args.get("m") == "regraded":
+        message = UI[g.lang]["regraded"].format(n=request.args.get("n", "0", type=int))
+    elif request.args.get("m") == "error":
+        message = f'{UI[g.lang]["error"]}: {session.pop("admin_error", "")}'  # escaped on the page
+    live = request.args.get("live") != "0"
+    return page("web_admin.html.j2", rows=rows, question_ids=room.record.question_ids,
+                submitted=len(submitted), mean=mean, total=room.quiz.total_points,
+                settings=room.settings, message=message, live=live,
+                title=room.quiz.title or room.quiz.topic)
+
+
+@teacher_pages.post("/login")
+def login():
+    address = request.remote_addr or ""
+    if not limiter().available("login", address):
+        raise TooManyRequests(retry_after=limiter().retry_after("login"))
+    presented = request.form.get("token", "").strip().encode()
+    expected = current_app.extensions["quizgen"]["admin_token"].encode()
+    if not hmac.compare_digest(presented, expected):
+        limiter().allow("login", address)
+        return page("web_admin_login.html.j2", error=UI[g.lang]["bad_token"]), 401
+    lang = session.get("lang")
+    session.clear()
+    session.update(admin=True, csrf=new_secret())
+    if lang:
+        session["lang"] = lang
+    return redirect(_admin_url(), 303)
+
+
+@teacher_pages.get("/student/<path:student>")
+def student_detail(student: str):
+    require_admin()
+    room = classroom()
+    row = next((r for r in room.table() if r.student == student), None)
+    if row is None:
+        abort(404)
+    attempts = room.attempts(student)
+    return page("web_admin_student.html.j2", row=row, attempts=attempts,
+                question_ids=[q.id for q in room.quiz_of(student).questions])
+
+
+@teacher_pages.get("/report")
+def report():
+    require_admin()
+    room = classroom()
+    answers, _ = room.class_answers()
+    html = render_html(build_report(room.quiz, answers, room.names_map()), g.lang)
+    response = Response(html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CSP_REPORT
+    return response
+
+
+def _csv_response(text: str, name: str) -> Response:
+    response = Response(text, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@teacher_pages.get("/scores.csv")
+def scores_csv():
+    require_admin()
+    room = classroom()
+    answers, _ = room.class_answers()
+    result = build_report(room.quiz, answers, room.names_map())
+    with tempfile.TemporaryDirectory() as folder:
+        path = write_scores_csv(result, Path(folder) / "scores.csv")
+        text = path.read_text(encoding="utf-8")
+    return _csv_response(text, "scores.csv")
+
+
+@teacher_pages.get("/answers.csv")
+def answers_csv():
+    require_admin()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["student", "name", "question", "answer", "status", "score", "points",
+                     "interpreted", "feedback", "mistake"])
+    for row in classroom().table():
+        for qid, a in row.answers.items():
+            v = a.verdict
+            writer.writerow([spreadsheet_safe(row.student), spreadsheet_safe(row.name), qid,
+                             spreadsheet_safe(a.raw), v.status if v else "pending",
+                             f"{v.score:g}" if v else "", f"{a.points:g}",
+                             spreadsheet_safe(v.interpreted) if v else "",
+                             spreadsheet_safe(v.feedback) if v else "",
+                             v.mistake or "" if v else ""])
+    return _csv_response(out.getvalue(), "answers.csv")
+
+
+@teacher_pages.post("/regrade")
+def regrade():
+    require_admin()
+    try:
+        changed = classroom().regrade()
+    except ServeError as e:
+        current_app.logger.error("regrade failed: %s", e)
+        session["admin_error"] = str(e)
+        return redirect(_admin_url("?m=error"), 303)
+    return redirect(_admin_url(f"?m=regraded&n={changed}"), 303)
+
+
+@teacher_pages.post("/settings")
+def settings():
+    require_admin()
+    room = classroom()
+    room.settings.show_verdicts = request.form.get("show_verdicts") == "on"
+    room.settings.show_solutions = request.form.get("show_solutions") == "on"
+    return redirect(_admin_url(), 303)
+
+
+@teacher_pages.get("/status.json")
+def status():
+    require_admin()
+    room = classroom()
+    return {"students": len(room.tokens), "attempts": room.store.count_attempts()}
