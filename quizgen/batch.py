@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -306,11 +307,25 @@ def write_results(results: list[StudentResult], path: Path) -> None:
                                  v.feedback, v.interpreted, v.mistake or ""])
 
 
-def check_batch(lines: IO[str], out: IO[str], lang: str = "en") -> None:
-    """One JSON verdict per input line, in order; a bad line gets an `invalid` verdict."""
+def check_batch(lines: IO[str], out: IO[str], lang: str = "en",
+                progress: IO[str] | None = None) -> int:
+    """One JSON verdict per input line, in order; a bad line gets an `invalid` verdict.
+
+    Streams: memory stays constant whatever the number of lines. With `progress` (a terminal),
+    a running count is redrawn there about ten times a second. Returns the number of verdicts.
+    """
+    count, shown = 0, 0.0
     for verdict in _verdicts(lines, lang):
         out.write(json.dumps(verdict, ensure_ascii=False) + "\n")
         out.flush()
+        count += 1
+        if progress is not None and time.monotonic() - shown > 0.1:
+            shown = time.monotonic()
+            progress.write(f"\r{count} answers graded")
+            progress.flush()
+    if progress is not None:
+        progress.write(f"\r{count} answers graded\n")
+    return count
 
 
 def _verdicts(lines: IO[str], lang: str) -> Iterator[dict[str, Any]]:

@@ -371,7 +371,8 @@ def check(expected, answer, variables, kind, rtol, atol, sigfigs, lang, batch) -
             raise InputError("--batch takes its cases from the file; give no EXPECTED/ANSWER")
         from .batch import check_batch
 
-        check_batch(batch, sys.stdout, lang=lang)
+        check_batch(batch, sys.stdout, lang=lang,
+                    progress=sys.stderr if sys.stderr.isatty() else None)
         return
     if expected is None or answer is None:
         raise click.UsageError("give EXPECTED and ANSWER, or --batch FILE.jsonl")

@@ -34,3 +34,15 @@ def test_csv_with_bom_blank_lines_and_short_rows(tmp_path: Path):
     alice, bob = grade_submissions(quiz, rows)
     assert alice.verdicts["q2"].mistake == "half" and alice.verdicts["q2"].feedback == "Halved."
     assert bob.verdicts["q1"].status == "correct" and bob.verdicts["q2"].status == "invalid"
+
+
+def test_check_batch_streams_verdicts_and_reports_progress():
+    import io
+
+    from quizgen.batch import check_batch
+
+    lines = io.StringIO('{"expected": 1, "answer": "1"}\n' * 2500)
+    out, progress = io.StringIO(), io.StringIO()
+    assert check_batch(lines, out, progress=progress) == 2500
+    assert out.getvalue().count('"correct"') == 2500
+    assert progress.getvalue().endswith("\r2500 answers graded\n")
