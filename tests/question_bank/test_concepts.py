@@ -85,3 +85,12 @@ def test_every_seed_section_has_at_least_four_conceptual_items():
     thin = {s: n for s, n in per_section.items() if n < 4}
     assert not thin, f"sections with fewer than 4 items: {thin}"
     assert set(per_section) == set(SEED_SECTIONS), "an item names a section the seed lacks"
+
+
+def test_the_seed_section_table_in_the_docs_names_every_computational_family():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "question_bank.md").read_text("utf-8")
+    table = doc.split("## Seed sections", 1)[1].split("\n## ", 1)[0]
+    missing = [f for f in families() if not f.endswith(".concepts") and f"`{f}`" not in table]
+    assert not missing, f"add to docs/question_bank.md's section table: {missing}"
