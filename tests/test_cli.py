@@ -127,3 +127,19 @@ def test_topics_lists_every_topic_with_family_and_item_counts():
                   "calculus", "hyperparameters"):
         assert f"{topic}: " in result.stdout
     assert "conceptual items" in result.stdout and "clipping.norm_vs_value" in result.stdout
+
+
+def test_the_product_runs_without_the_dev_dependencies():
+    """A plain `pip install .` has no schedulefree, pexpect, playwright or hypothesis."""
+    code = (
+        "import sys\n"
+        "for name in ('schedulefree', 'pexpect', 'playwright', 'hypothesis', 'pytest'):\n"
+        "    sys.modules[name] = None  # import fails as if not installed\n"
+        "from quizgen.cli import cli\n"
+        "cli.main(['validate', '--topic', 'optimizers.schedulefree_sgd', '--seeds', '3',\n"
+        "          '--format', 'html'], standalone_mode=False)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert "1 of 1 families passed" in result.stdout

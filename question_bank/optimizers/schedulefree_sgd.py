@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import random
 
-import schedulefree
 import sympy as sp
 import torch
 
@@ -62,7 +61,12 @@ def answer(params: dict) -> float:
 
 
 def oracle(params: dict) -> float:
-    """The schedulefree package's own SGDScheduleFree, in float64 (train mode holds y)."""
+    """The schedulefree package's own SGDScheduleFree, in float64 (train mode holds y).
+
+    schedulefree is a development dependency: imported here, so the family works without it.
+    """
+    import schedulefree
+
     p = torch.nn.Parameter(torch.tensor([params["w0"]], dtype=torch.float64))
     opt = schedulefree.SGDScheduleFree([p], lr=params["lr"], momentum=params["beta"],
                                        foreach=False)
