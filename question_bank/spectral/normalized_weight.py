@@ -1,8 +1,9 @@
 r"""The spectrally normalized weight :math:`W_{SN} = W/\sigma(W)` and its Lipschitz constant.
 
 Difficulty 1: a symmetric 2x2 matrix with a whole or half-integer :math:`\sigma_{max}`; ask one
-entry of :math:`W/\sigma_{max}`. 2: a 2x2 or 2x3 matrix; ask the whole :math:`W_{SN}` (entries in
-row-major order) or the Lipschitz constant of :math:`x \mapsto W_{SN}x + b`, which is exactly 1.
+entry of :math:`W/\sigma_{max}`. 2: a 2x2 or 2x3 matrix; ask the whole :math:`W_{SN}` (a
+matrix answer, typed row by row) or the Lipschitz constant of :math:`x \mapsto W_{SN}x + b`,
+which is exactly 1.
 3: ``torch.nn.utils.spectral_norm`` with one power iteration from a given u: ask an entry of
 :math:`W/\tilde\sigma` or the Lipschitz constant :math:`\sigma_{max}/\tilde\sigma \ge 1` of the
 layer it produces (one step does not make the layer exactly 1-Lipschitz).
@@ -18,7 +19,6 @@ import torch
 from question_bank._format import num, row
 from question_bank.spectral._matrices import (
     exact_sigma,
-    flat,
     frobenius,
     gram_eigenvalues,
     matrix_tex,
@@ -92,7 +92,7 @@ def normalized(params: dict) -> tuple[torch.Tensor, float]:
 def answer(params: dict):
     w_sn, _ = normalized(params)
     if params["ask"] == "matrix":
-        return w_sn.flatten().tolist()
+        return w_sn.tolist()
     if params["ask"] == "lipschitz":
         return lipschitz_constant_linear(w_sn).item()
     i, j = params["entry"]
@@ -113,7 +113,7 @@ def oracle(params: dict):
         layer(torch.zeros(1, w.shape[1], dtype=torch.float64))
         w_sn = layer.weight.detach()
     if params["ask"] == "matrix":
-        return w_sn.flatten().tolist()
+        return w_sn.tolist()
     if params["ask"] == "lipschitz":
         return torch.linalg.matrix_norm(w_sn, ord=2).item()
     i, j = params["entry"]
@@ -137,7 +137,7 @@ def closed_form(params: dict):
     if params["ask"] == "lipschitz":
         return exact_sigma(params["W"]) / sigma
     if params["ask"] == "matrix":
-        return sp.Matrix([sp.Integer(x) / sigma for r in params["W"] for x in r])
+        return sp.Matrix([[sp.Integer(x) / sigma for x in r] for r in params["W"]])
     i, j = params["entry"]
     return sp.Integer(params["W"][i - 1][j - 1]) / sigma
 
@@ -145,9 +145,7 @@ def closed_form(params: dict):
 def answer_tex(params: dict) -> str:
     value = answer(params)
     if params["ask"] == "matrix":
-        rows = len(params["W"])
-        cols = len(value) // rows
-        return matrix_tex([value[k * cols:(k + 1) * cols] for k in range(rows)], 8)
+        return matrix_tex(value, 8)
     return num(value, 8)
 
 
@@ -161,11 +159,8 @@ def _target(params: dict, lang: str) -> str:
         return (f"$W_{{SN}}$ 第 {i} 行第 {j} 列的元素" if lang == "zh"
                 else f"the entry of $W_{{SN}}$ in row {i}, column {j}")
     if params["ask"] == "matrix":
-        names = ", ".join(f"w_{{{i + 1}{j + 1}}}" for i, r in enumerate(params["W"])
-                          for j in range(len(r)))
-        return (f"整个矩阵 $W_{{SN}}$，按行优先顺序写成一个列表 $[{names}]$" if lang == "zh"
-                else f"the whole matrix $W_{{SN}}$, its entries in row-major order as one list "
-                f"$[{names}]$")
+        return ("整个矩阵 $W_{SN}$（逐行写出，如 [[a, b], [c, d]]）" if lang == "zh"
+                else "the whole matrix $W_{SN}$ (row by row, as in [[a, b], [c, d]])")
     if "b" not in params:
         return ("层 $x \\mapsto W_{SN} x$ 关于 $L_2$ 范数的最小 Lipschitz 常数" if lang == "zh"
                 else "the smallest $L_2$ Lipschitz constant of the layer $x \\mapsto W_{SN} x$")
@@ -299,7 +294,7 @@ def mistakes(params: dict) -> list[Mistake]:
         divisors.append(("converged_value", exact))
     for name, d in divisors:
         if params["ask"] == "matrix":
-            found.append((name, [x / d for x in flat(w)]))
+            found.append((name, [[x / d for x in r] for r in w]))
         else:
             i, j = params["entry"]
             found.append((name, w[i - 1][j - 1] / d))
