@@ -9,7 +9,7 @@ Tables::
     quizzes      one row per quiz, keyed by its identity (seed, topic, question ids, families)
     specs        grading rules (answer, kind, tolerance, points, mistakes), keyed by their SHA-256
     variants     (quiz, variant, question) -> the spec now in force; variant "" is the shared quiz
-    students     (quiz, student) -> variant, name, web token
+    students     (quiz, student) -> variant, name, SHA-256 of the web token (never the token)
     submissions  raw text exactly as received, unique on (quiz, student, question, text hash)
     verdicts     one per (submission, spec, grader version): status, score, points, feedback,
                  interpreted, method, mistake
@@ -145,6 +145,11 @@ def question_spec(question: Question) -> dict[str, Any]:
         "mistakes": [{"name": m.name, "value": m.value, "feedback": m.feedback}
                      for m in question.mistakes],
     }
+
+
+def token_digest(token: str | None) -> str | None:
+    """What the gradebook keeps of a web token: a copied database signs nobody in."""
+    return None if token is None else hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def spec_hash(spec: dict[str, Any]) -> str:
@@ -301,7 +306,7 @@ class Gradebook:
                     wanted[(v.student.id, q.id)] = (spec_hash(spec), spec)
                 roster_rows.append({"student": v.student.id, "name": v.student.name,
                                     "variant": v.student.id,
-                                    "token": (tokens or {}).get(v.student.id)})
+                                    "token": token_digest((tokens or {}).get(v.student.id))})
         with self.engine.begin() as conn:
             identity = quiz_identity(quiz)
             conn.execute(self._insert(quizzes).on_conflict_do_nothing(), [{

@@ -64,3 +64,19 @@ def test_tokens_are_random_and_survive_a_second_make(tmp_path):
     assert {k: again[k] for k in first} == first and "c" in again
     assert "token" not in json.dumps(json.loads(
         make_variants(make_quiz("optimizers", count=1, seed=1), students).to_json()))
+
+
+def test_the_gradebook_keeps_a_digest_of_each_web_token_never_the_token(tmp_path):
+    import hashlib
+
+    from quizgen.gradebook import Gradebook
+    from quizgen.roster import Student, make_variants
+    from quizgen.sampling import make_quiz
+
+    quiz = make_quiz("clipping", count=2, seed=1)
+    variants = make_variants(quiz, [Student("s1", "Ann")])
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        book.register(quiz, variants, {"s1": "secret-token-123"})
+        stored = book.dump()["students"]
+    assert "secret-token-123" not in repr(stored)
+    assert hashlib.sha256(b"secret-token-123").hexdigest() in repr(stored)
