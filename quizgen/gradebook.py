@@ -41,6 +41,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     func,
@@ -107,6 +108,9 @@ submissions = Table(
     Column("raw_hash", String(64), nullable=False),
     Column("source", String, nullable=False),  # "answers.csv line 7"
     Column("received_at", String, nullable=False),
+    # Arrival order within the quiz. A text sent again after a different one takes a new seq,
+    # so "the latest answer" is the last one sent even when it repeats an earlier row.
+    Column("seq", Integer, nullable=False),
     UniqueConstraint("quiz_id", "student", "question_id", "raw_hash"),
 )
 verdicts = Table(
@@ -144,6 +148,7 @@ def question_spec(question: Question) -> dict[str, Any]:
         "points": question.points,
         "mistakes": [{"name": m.name, "value": m.value, "feedback": m.feedback}
                      for m in question.mistakes],
+        "choices": [c["id"] for c in question.choices],
     }
 
 
@@ -169,7 +174,8 @@ def quiz_identity(quiz: Quiz) -> str:
 
 def grade_with_spec(spec: dict[str, Any], raw: str, lang: str) -> Verdict:
     return check(spec["answer"], raw, kind=spec["kind"], variables=spec["vars"],
-                 mistakes=spec["mistakes"], lang=lang, **spec["tolerance"])
+                 mistakes=spec["mistakes"], lang=lang, choices=spec.get("choices", ()),
+                 **spec["tolerance"])
 
 
 # -- what callers get back ---------------------------------------------------------------------
@@ -410,16 +416,32 @@ class Gradebook:
                          items: list[tuple[Graded, str, str]], where: dict[str, str]) -> None:
         now = _now()
         keyed = [(g, qid, raw, _raw_hash(raw)) for g, qid, raw in items]
-        conn.execute(self._insert(submissions).on_conflict_do_nothing(), [
-            {"quiz_id": record.id, "student": g.student, "question_id": qid, "raw": raw,
-             "raw_hash": h, "source": where.get(g.student, ""), "received_at": now}
-            for g, qid, raw, h in keyed])
         names = list({g.student for g, *_ in items})
-        ids = {(r.student, r.question_id, r.raw_hash): r.id for r in conn.execute(
-            select(submissions.c.id, submissions.c.student, submissions.c.question_id,
-                   submissions.c.raw_hash)
-            .where(submissions.c.quiz_id == record.id, submissions.c.student.in_(names)))}
-        sub_ids = [ids[(g.student, qid, h)] for g, qid, _, h in keyed]
+        rows = self._submission_rows(conn, record, names)
+        next_seq = 1 + (conn.execute(select(func.max(submissions.c.seq))
+                                     .where(submissions.c.quiz_id == record.id)).scalar() or 0)
+        latest: dict[tuple[str, str], int] = {}
+        for (student, qid, _), (_, seq) in rows.items():
+            latest[(student, qid)] = max(seq, latest.get((student, qid), 0))
+        new, resent = [], []
+        for g, qid, raw, h in keyed:
+            row = rows.get((g.student, qid, h))
+            if row is None:
+                new.append({"quiz_id": record.id, "student": g.student, "question_id": qid,
+                            "raw": raw, "raw_hash": h, "source": where.get(g.student, ""),
+                            "received_at": now, "seq": next_seq})
+            elif row[1] != latest[(g.student, qid)]:  # an earlier text sent again
+                resent.append({"row_id": row[0], "new_seq": next_seq})
+            else:
+                continue  # already the latest: re-running a batch changes nothing
+            next_seq += 1
+        if new:  # a concurrent writer may have stored the same text meanwhile: keep theirs
+            conn.execute(self._insert(submissions).on_conflict_do_nothing(), new)
+        if resent:
+            conn.execute(submissions.update().where(submissions.c.id == bindparam("row_id"))
+                         .values(seq=bindparam("new_seq")), resent)
+        rows = self._submission_rows(conn, record, names) if new else rows
+        sub_ids = [rows[(g.student, qid, h)][0] for g, qid, _, h in keyed]
         existing = self._existing_verdicts(conn, sub_ids)
         new_rows = []
         for (g, qid, raw, _), sub_id in zip(keyed, sub_ids):
@@ -432,6 +454,15 @@ class Gradebook:
                                     round(verdict.score * spec["points"], 6), spec["points"])
         if new_rows:
             conn.execute(verdicts.insert(), new_rows)
+
+    @staticmethod
+    def _submission_rows(conn: Connection, record: QuizRecord,
+                         names: list[str]) -> dict[tuple[str, str, str], tuple[int, int]]:
+        """{(student, question, text hash): (row id, seq)} of these students' submissions."""
+        return {(r.student, r.question_id, r.raw_hash): (r.id, r.seq) for r in conn.execute(
+            select(submissions.c.id, submissions.c.student, submissions.c.question_id,
+                   submissions.c.raw_hash, submissions.c.seq)
+            .where(submissions.c.quiz_id == record.id, submissions.c.student.in_(names)))}
 
     def _grade(self, h: str, spec: dict[str, Any], raw: str, lang: str, qid: str) -> Verdict:
         memo_key = (h, raw, lang)
@@ -495,14 +526,18 @@ class Gradebook:
         return changes
 
     def _latest_submissions(self, record: QuizRecord) -> list[Any]:
-        latest = (select(func.max(submissions.c.id).label("id"))
+        latest = (select(submissions.c.student, submissions.c.question_id,
+                         func.max(submissions.c.seq).label("seq"))
                   .where(submissions.c.quiz_id == record.id)
                   .group_by(submissions.c.student, submissions.c.question_id).subquery())
         with self.engine.connect() as conn:
             return list(conn.execute(
                 select(submissions.c.id, submissions.c.student, submissions.c.question_id,
                        submissions.c.raw)
-                .join(latest, latest.c.id == submissions.c.id)
+                .join(latest, (latest.c.student == submissions.c.student)
+                      & (latest.c.question_id == submissions.c.question_id)
+                      & (latest.c.seq == submissions.c.seq))
+                .where(submissions.c.quiz_id == record.id)
                 .order_by(submissions.c.student, submissions.c.id)))
 
     # -- reading -----------------------------------------------------------------------------

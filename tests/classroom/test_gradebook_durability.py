@@ -83,3 +83,25 @@ def test_sigkill_mid_batch_loses_nothing_reported_and_rerun_completes(quiz_dir):
             again[a.student] = again.get(a.student, 0.0) + a.points
         for student, score in scores.items():
             assert again[student] == pytest.approx(score)
+
+
+def test_an_earlier_answer_sent_again_is_the_latest_answer(tmp_path):
+    from quizgen.batch import Submission
+    from quizgen.gradebook import Gradebook
+    from quizgen.sampling import make_quiz
+
+    quiz = make_quiz("clipping.clip_grad_value", count=1, seed=3)
+    qid = quiz.questions[0].id
+
+    def send(book, record, text):
+        book.grade(record, [Submission("ann", {qid: text}, "line 2")], source="a.csv")
+        return {a.question_id: a.raw for a in book.answers(record)}[qid]
+
+    with Gradebook(tmp_path / "book.sqlite") as book:
+        record = book.register(quiz)
+        assert send(book, record, "[1, 2]") == "[1, 2]"
+        assert send(book, record, "[3, 4]") == "[3, 4]"
+        assert send(book, record, "[1, 2]") == "[1, 2]"  # a, b, a: the last one counts
+        before = book.dump()
+        assert send(book, record, "[1, 2]") == "[1, 2]"
+        assert book.dump() == before  # sending the latest again changes nothing
