@@ -99,7 +99,7 @@ def topics() -> None:
               help="With --students: also shuffle each student's question order.")
 def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, shuffle) -> None:
     """Sample a quiz and write quiz.json, the sheet and the answer key."""
-    from .export import export_files
+    from .export import FontNotFoundError, LmsConversionError, export_files
     from .sampling import UnknownTopicError, make_quiz
 
     _small_tensor_mode()
@@ -113,8 +113,6 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
     quiz.save(out_dir / "quiz.json")
     written = [out_dir / "quiz.json"]
     notes: list[str] = []
-    from .export import FontNotFoundError, LmsConversionError
-
     if roster:
         from .roster import RosterError, read_roster, write_roster_files
 
@@ -159,7 +157,10 @@ def export_cmd(quiz_file, fmt, key, lang, out, font_dir, expression, numeric) ->
     """Write a sheet or key from an existing quiz.json."""
     from .export import FontNotFoundError, LmsConversionError, default_filename, export
 
-    (fmt,) = _formats(fmt)
+    chosen = _formats(fmt)
+    if len(chosen) != 1:
+        raise InputError(f"--format: export writes one format at a time, got {fmt!r}")
+    fmt = chosen[0]
     quiz = _load_quiz(quiz_file)
     target = Path(out) if out else Path(quiz_file).with_name(default_filename(fmt, key=key))
     notes: list[str] = []

@@ -105,6 +105,7 @@ def test_check_batch_keeps_order_and_survives_bad_lines(tmp_path):
     (("grade", "missing.json", "a.csv"), "missing.json"),
     (("make", "--topic", "optimizers", "--format", "docx"), "--format"),
     (("check",), "EXPECTED"),
+    (("export", "q.json", "--format", "html,pdf"), "one format"),
 ])
 def test_bad_usage_exits_2_with_one_line_and_no_traceback(args, needle, tmp_path):
     result = run(*args, cwd=tmp_path)
