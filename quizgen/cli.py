@@ -365,6 +365,7 @@ def practice(topic, lang, seed, count) -> None:
               help="JSONL file of cases ('-' for stdin); one verdict per line, in order.")
 def check(expected, answer, variables, kind, rtol, atol, sigfigs, lang, batch) -> None:
     """Grade ANSWER against EXPECTED and print one JSON verdict."""
+    from .grading import ExpectedError
     from .grading import check as grade_one
 
     if batch is not None:
@@ -378,8 +379,14 @@ def check(expected, answer, variables, kind, rtol, atol, sigfigs, lang, batch) -
     if expected is None or answer is None:
         raise click.UsageError("give EXPECTED and ANSWER, or --batch FILE.jsonl")
     names = [v.strip() for v in variables.split(",") if v.strip()]
-    verdict = grade_one(expected, answer, kind=kind, variables=names, rtol=rtol, atol=atol,
-                        sigfigs=sigfigs, lang=lang)
+    bad = [n for n in names if not n.isidentifier()]
+    if bad:
+        raise InputError(f"--vars: {bad[0]!r} is not a variable name")
+    try:
+        verdict = grade_one(expected, answer, kind=kind, variables=names, rtol=rtol, atol=atol,
+                            sigfigs=sigfigs, lang=lang)
+    except ExpectedError as e:  # the key is the caller's input here, not a student's
+        raise InputError(f"EXPECTED: {e}") from None
     click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
 
 

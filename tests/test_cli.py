@@ -106,6 +106,9 @@ def test_check_batch_keeps_order_and_survives_bad_lines(tmp_path):
     (("make", "--topic", "optimizers", "--format", "docx"), "--format"),
     (("check",), "EXPECTED"),
     (("export", "q.json", "--format", "html,pdf"), "one format"),
+    (("check", "[1,2", "1"), "EXPECTED"),
+    (("check", "abc", "1"), "EXPECTED"),
+    (("check", "x", "x", "--vars", "1x"), "--vars"),
 ])
 def test_bad_usage_exits_2_with_one_line_and_no_traceback(args, needle, tmp_path):
     result = run(*args, cwd=tmp_path)
