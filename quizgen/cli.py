@@ -155,7 +155,14 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
               "choice from its named mistakes.")
 def export_cmd(quiz_file, fmt, key, lang, out, font_dir, expression, numeric) -> None:
     """Write a sheet or key from an existing quiz.json."""
-    from .export import FontNotFoundError, LmsConversionError, default_filename, export
+    from .export import (
+        FontNotFoundError,
+        LmsConversionError,
+        MathConversionError,
+        MissingTextError,
+        default_filename,
+        export,
+    )
 
     chosen = _formats(fmt)
     if len(chosen) != 1:
@@ -167,7 +174,7 @@ def export_cmd(quiz_file, fmt, key, lang, out, font_dir, expression, numeric) ->
     try:
         click.echo(export(quiz, fmt, target, key=key, lang=lang, font_dir=font_dir, notes=notes,
                           expression=expression, numeric=numeric))
-    except (FontNotFoundError, LmsConversionError) as e:
+    except (FontNotFoundError, LmsConversionError, MathConversionError, MissingTextError) as e:
         raise InputError(str(e)) from None
     for note in notes:
         click.echo(f"note: {note}")

@@ -77,6 +77,10 @@ class Quiz:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise QuizFileError(f"{source}: field 'format' must be {FORMAT!r}")
         try:
+            if not isinstance(data["questions"], list):
+                raise QuizFileError(f"{source}: field 'questions' must be a list")
+            for i, q in enumerate(data["questions"]):
+                _check_question(q, f"{source}: question {i + 1}")
             questions = [
                 Question(
                     **{
@@ -109,3 +113,41 @@ class Quiz:
         except json.JSONDecodeError as e:
             raise QuizFileError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from None
         return cls.from_dict(data, source=str(path))
+
+
+def _is_text_map(value: Any, item: type = str) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, item) for v in value.values())
+
+
+def _is_value(value: Any) -> bool:
+    """An answer as quiz.json holds it: a number, a text, or a (nested) list of them."""
+    if isinstance(value, list):
+        return all(_is_value(v) for v in value)
+    return isinstance(value, (int, float, str)) and not isinstance(value, bool)
+
+
+def _check_question(q: Any, where: str) -> None:
+    """Field types a hand-edited quiz.json must keep; a bad one is named, never a crash later."""
+    if not isinstance(q, dict):
+        raise QuizFileError(f"{where}: must be an object")
+    where = f"{where} ({q.get('id', '?')})"
+    checks = {
+        "id": isinstance(q.get("id"), str),
+        "kind": q.get("kind") in KINDS,
+        "prompt": _is_text_map(q.get("prompt")),
+        "tolerance": _is_text_map(q.get("tolerance", {}), (int, float)),
+        "points": isinstance(q.get("points"), (int, float)) and not isinstance(q["points"], bool),
+        "solution": _is_text_map(q.get("solution"), list),
+        "answer": _is_value(q.get("answer")),
+        "mistakes": isinstance(q.get("mistakes", []), list)
+        and all(isinstance(m, dict) and _is_value(m.get("value"))
+                and _is_text_map(m.get("feedback")) for m in q.get("mistakes", [])),
+        "choices": isinstance(q.get("choices", []), list)
+        and all(isinstance(c, dict) and "id" in c and _is_text_map(c.get("text"))
+                for c in q.get("choices", [])),
+        "vars": isinstance(q.get("vars", []), list)
+        and all(isinstance(v, str) for v in q.get("vars", [])),
+    }
+    bad = [name for name, ok in checks.items() if not ok]
+    if bad:
+        raise QuizFileError(f"{where}: field {bad[0]!r} is missing or malformed")

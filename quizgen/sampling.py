@@ -145,9 +145,30 @@ def _fingerprint(question: Question) -> str:
     return question.family + json.dumps(params, sort_keys=True)
 
 
+TOPIC_TITLES = {
+    "all": ("Deep-learning optimization", "深度学习优化综合"),
+    "optimizers": ("Optimizers", "优化器"),
+    "schedules": ("Learning-rate schedules", "学习率调度"),
+    "normalization": ("Normalization layers", "归一化层"),
+    "initialization": ("Initialization", "参数初始化"),
+    "clipping": ("Gradient clipping", "梯度裁剪"),
+    "calculus": ("Gradients and directional derivatives", "梯度与方向导数"),
+    "spectral": ("Spectral normalization", "谱归一化"),
+    "averaging": ("EMA and weight averaging", "EMA 与权重融合"),
+    "gan": ("GAN training tricks", "GAN 训练技巧"),
+    "hyperparameters": ("Hyper-parameter search", "超参数搜索"),
+    "architecture": ("CNN generalization and architectures", "CNN 泛化与网络结构"),
+}
+
+
 def _title(topic: str, lang: str) -> str:
-    name = topic.replace("_", " ")
-    return f"quizgen: {name}" if lang == "en" else f"quizgen 测验：{name}"
+    if topic in TOPIC_TITLES:
+        en, zh = TOPIC_TITLES[topic]
+    elif topic in families():
+        en, zh = families()[topic].title["en"], families()[topic].title["zh"]
+    else:
+        en = zh = topic.replace("_", " ")
+    return f"{en} — quiz" if lang == "en" else f"{zh}测验"
 
 
 def _versions() -> dict[str, str]:

@@ -88,25 +88,25 @@ def prompt(params: dict, lang: str) -> str:
                     else "半衰期，即一个 batch 的统计量的权重减半需要多少次更新")
             return (f"torch.nn.BatchNorm2d(64, momentum={params['momentum']}) 在训练时用 "
                     f"$\\hat x_{{\\text{{new}}}} = (1 - m) \\hat x + m x_t$（$m = {m}$）更新 "
-                    f"running_mean。求它的{what}（至少 5 位有效数字）。")
+                    f"running_mean。求它的{what}，保留至少 5 位有效数字。")
         what = ("effective window (how many batches it averages over, $1/(1-\\beta)$)"
                 if ask == "window" else "half-life (the number of updates after which one "
                 "batch's statistic has half its initial weight)")
         return (f"torch.nn.BatchNorm2d(64, momentum={params['momentum']}) updates running_mean in "
                 f"training as $\\hat x_{{\\text{{new}}}} = (1 - m) \\hat x + m x_t$ with $m = {m}$. "
-                f"Compute its {what} (at least 5 significant figures).")
+                f"Compute its {what}, to at least 5 significant figures.")
     beta = num(params["decay"])
     rule = "\\bar\\theta_t = \\beta \\bar\\theta_{t-1} + (1 - \\beta) \\theta_t"
     if lang == "zh":
         what = ("有效窗口 $1/(1-\\beta)$（它大约平均了多少个值）" if ask == "window"
                 else "半衰期：一个值进入平均后，再经过多少次更新它的权重减为一半（可以不是整数）")
         return (f"一个指数移动平均 ${rule}$ 的衰减系数为 $\\beta = {beta}$。求它的{what}"
-                f"（至少 5 位有效数字）。")
+                f"，保留至少 5 位有效数字。")
     what = ("effective window $1/(1-\\beta)$ (roughly how many values it averages)"
             if ask == "window" else "half-life: after how many further updates a value's weight "
             "in the average has halved (not necessarily a whole number)")
     return (f"An exponential moving average ${rule}$ has decay $\\beta = {beta}$. Compute its "
-            f"{what} (at least 5 significant figures).")
+            f"{what}, to at least 5 significant figures.")
 
 
 def solution(params: dict, lang: str) -> list[str]:

@@ -157,7 +157,8 @@ def prompt(params: dict, lang: str) -> str:
         what = (f"偏差校正后的 $\\hat\\theta_{{{k}}} = \\bar\\theta_{{{k}}} / (1 - \\beta^{{{k}}})$"
                 if params["corrected"] else f"$\\bar\\theta_{{{k}}}$")
         return (f"对序列 {values} 做指数移动平均，衰减系数 $\\beta = {beta}$（$\\beta$ 是旧平均值的"
-                f"权重：${rule}$），{start}。求{what}（至少 5 位有效数字）。")
+                f"权重：${rule}$），{start}。求{' ' if what.startswith('$') else ''}{what}"
+                f"（至少 5 位有效数字）。")
     start = ("It starts from the first value, $\\bar\\theta_1 = \\theta_1$"
              if params["start"] == "first" else "It starts from zero, $\\bar\\theta_0 = 0$")
     what = (f"the bias-corrected average $\\hat\\theta_{{{k}}} = \\bar\\theta_{{{k}}} / "

@@ -156,13 +156,13 @@ def prompt(params: dict, lang: str) -> str:
                 if params["ask"] == "gradient" else "惩罚项 $\\Omega(\\theta)$ 的值")
         return (f"用 EWC 做持续学习，惩罚项为 ${rule}$，$\\lambda = {lam}$。任务 A 结束时参数为 "
                 f"$\\theta^*_A = {anchor}$，{source}。学习任务 B 时当前参数为 $\\theta = {theta}$。"
-                f"求{what}（至少 5 位有效数字）。")
+                f"求{what}，保留至少 5 位有效数字。")
     what = ("the gradient of the penalty $\\nabla_\\theta \\Omega$ (a vector)"
             if params["ask"] == "gradient" else "the value of the penalty $\\Omega(\\theta)$")
     return (f"Continual learning with EWC adds the penalty ${rule}$ with $\\lambda = {lam}$. "
             f"After task A the parameters were $\\theta^*_A = {anchor}$, and {source}. While "
-            f"learning task B the current parameters are $\\theta = {theta}$. Compute {what} "
-            f"(at least 5 significant figures).")
+            f"learning task B the current parameters are $\\theta = {theta}$. Compute {what}, "
+            f"to at least 5 significant figures.")
 
 
 def solution(params: dict, lang: str) -> list[str]:

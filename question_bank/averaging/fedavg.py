@@ -15,7 +15,7 @@ import random
 import sympy as sp
 import torch
 
-from question_bank._format import nonzero, num, row
+from question_bank._format import nonzero, num, par, row
 from quizgen.model import Mistake
 from reference.averaging import fedavg
 
@@ -149,7 +149,7 @@ def solution(params: dict, lang: str) -> list[str]:
     lines.append(f"${coefficients}$")
     if params["ask"] == "weight":
         terms = " + ".join(f"{num(c, 6)} \\cdot "
-                           f"{row(params['weights'][k]) if kind(params) == 'vector' else num(params['weights'][k][0])}"
+                           f"{row(params['weights'][k]) if kind(params) == 'vector' else par(params['weights'][k][0])}"
                            for k, c in zip(active, r.weights))
         lines.append(f"$w_{{t+1}} = {terms} = {answer_tex(params)}$")
     head = "答案：" if lang == "zh" else "Answer: "

@@ -110,30 +110,31 @@ def prompt(params: dict, lang: str) -> str:
     if method == "soup":
         if lang == "zh":
             return (f"从同一个预训练模型微调得到 {count} 个模型，某一层的权重分别为 {models}。"
-                    f"做均匀的 model soup（各模型权重取平均），求该层合并后的权重（向量）。")
+                    f"做均匀的 model soup（各模型权重取平均），求该层合并后的权重（向量，至少 5 位有效数字）。")
         return (f"{count} models fine-tuned from the same pre-trained model have, for one layer, "
                 f"the weights {models}. Compute that layer's weight in their uniform model soup "
-                f"(the plain average of the weights), as a vector.")
+                f"(the plain average of the weights), as a vector, to at least 5 significant "
+                f"figures.")
     if method == "interpolate":
         a = num(params["alpha"])
         if lang == "zh":
             return (f"两个模型的某层权重为 {models}。按 $W = \\alpha W_A + (1 - \\alpha) W_B$ "
-                    f"做线性插值，$\\alpha = {a}$ 是模型 A 的权重。求插值后的权重（向量）。")
+                    f"做线性插值，$\\alpha = {a}$ 是模型 A 的权重。求插值后的权重（向量，至少 5 位有效数字）。")
         return (f"Two models have, for one layer, the weights {models}. They are interpolated as "
                 f"$W = \\alpha W_A + (1 - \\alpha) W_B$, where $\\alpha = {a}$ weights model A. "
-                f"Compute the interpolated weight (a vector).")
+                f"Compute the interpolated weight (a vector, at least 5 significant figures).")
     if lang == "zh":
         return (f"训练后期依次保存了 {count} 个检查点，某层权重为 {models}（按时间顺序）。"
                 f"用 torch.optim.swa_utils.AveragedModel(model)（默认的 SWA 平均）在每个检查点调用一次 "
                 f"update_parameters(model)：第一次调用复制参数，之后按 "
                 f"$\\bar W \\leftarrow \\bar W + (W - \\bar W)/(n + 1)$ 更新（$n$ 为已平均的模型数）。"
-                f"求最后的平均权重（向量）。")
+                f"求最后的平均权重（向量，至少 5 位有效数字）。")
     return (f"{count} checkpoints saved late in training have, for one layer, the weights "
             f"{models} (in order). torch.optim.swa_utils.AveragedModel(model) (its default SWA "
             f"average) calls update_parameters(model) once per checkpoint: the first call copies "
             f"the parameters, later ones do $\\bar W \\leftarrow \\bar W + (W - \\bar W)/(n + 1)$ "
             f"with $n$ the number of models averaged so far. Compute the final averaged weight "
-            f"(a vector).")
+            f"(a vector, at least 5 significant figures).")
 
 
 def solution(params: dict, lang: str) -> list[str]:

@@ -135,8 +135,8 @@ def _direction_text(params: dict, lang: str) -> str:
                 else f"the direction at angle $\\alpha = {angle}$ from the positive $x$-axis")
     vector = "(" + ",\\ ".join(sp.latex(c) for c in _direction_vector(params)) + ")"
     if "unit" in d:
-        return f"单位向量 $u = {vector}$ 的方向" if lang == "zh" else f"the unit vector $u = {vector}$"
-    return (f"向量 $v = {vector}$ 的方向" if lang == "zh"
+        return f"单位向量 $u = {vector}$ 方向" if lang == "zh" else f"the unit vector $u = {vector}$"
+    return (f"向量 $v = {vector}$ 方向" if lang == "zh"
             else f"the direction of the vector $v = {vector}$")
 
 
@@ -150,12 +150,18 @@ def prompt(params: dict, lang: str) -> str:
                     f"写成关于 $x, y$ 的表达式（方向先归一化为单位向量）。")
         return (f"Let $f(x, y) = {f}$. Give the directional derivative $D_u f(x, y)$ along "
                 f"{along} as an expression in $x$ and $y$ (normalize the direction first).")
+    # Only a plain vector needs normalizing; the radians note only where f has a trig term
+    # (_functions.radians_note would be a circular import: it imports this module's grammar).
+    normalize = "vector" in params["direction"]
+    trig = any(k in ("sin x", "cos y", "sin(xy)", "cos(x+y)") for _, k in params["terms"])
+    radians = ("三角函数用弧度，" if lang == "zh" else "angles in radians; ") if trig else ""
     if lang == "zh":
+        note = ("方向先归一化为单位向量；" if normalize else "") + radians
         return (f"设 $f(x, y) = {f}$。求 $f$ 在点 $({x0}, {y0})$ 处沿{along}的方向导数"
-                f"（方向先归一化为单位向量；三角函数用弧度）。")
+                f"（{note}保留至少 6 位有效数字）。")
+    note = ("normalize the direction to unit length; " if normalize else "") + radians
     return (f"Let $f(x, y) = {f}$. Compute the directional derivative of $f$ at "
-            f"$({x0}, {y0})$ along {along} (normalize the direction to unit length; angles "
-            f"in radians).")
+            f"$({x0}, {y0})$ along {along} ({note}at least 6 significant figures).")
 
 
 def solution(params: dict, lang: str) -> list[str]:

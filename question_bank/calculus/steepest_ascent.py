@@ -101,10 +101,11 @@ def prompt(params: dict, lang: str) -> str:
     x0, y0 = params["point"]
     what = QUESTION[params["ask"]][lang]
     if lang == "zh":
-        return (f"设 $f(x, y) = {f}$，考虑点 $({x0}, {y0})$。求{what}"
-                f"（{radians_note(params['terms'], lang)}保留至少 6 位有效数字）。")
-    return (f"Let $f(x, y) = {f}$ and consider the point $({x0}, {y0})$. Compute {what} "
-            f"({radians_note(params['terms'], lang)}at least 6 significant figures).")
+        return (f"设 $f(x, y) = {f}$，考虑点 $({x0}, {y0})$。求 {what}，"
+                f"{radians_note(params['terms'], lang)}保留至少 6 位有效数字。")
+    radians = " (angles in radians)" if radians_note(params["terms"], lang) else ""
+    return (f"Let $f(x, y) = {f}$ and consider the point $({x0}, {y0})$. Compute {what}"
+            f"{radians}, to at least 6 significant figures.")
 
 
 def solution(params: dict, lang: str) -> list[str]:

@@ -87,10 +87,10 @@ def prompt(params: dict, lang: str) -> str:
             "total_norm": "函数返回的总范数（裁剪前的全局 $L_2$ 范数）",
         }[params["ask"]]
         return (
-            f"一个模型的参数梯度为 {tensors}。用 clip_grad_norm_ 裁剪，阈值 max_norm 为 "
-            f"$\\tau = {max_norm}$（PyTorch 约定：对所有张量一起计算全局 $L_2$ 范数 "
+            f"一个模型的参数梯度为 {tensors}。用 torch.nn.utils.clip_grad_norm_ 裁剪，"
+            f"阈值 max_norm 为 $\\tau = {max_norm}$（PyTorch 约定：对所有张量一起计算全局 $L_2$ 范数 "
             f"$\\lVert g \\rVert$，系数为 $\\min(1, \\tau / (\\lVert g \\rVert + 10^{{-6}}))$，"
-            f"每个张量都乘以该系数）。求{what}。"
+            f"每个张量都乘以该系数）。求{what}（保留至少 5 位有效数字）。"
         )
     what = {
         "clipped": f"the clipped gradient $g_{last}$ (as a vector)",
@@ -98,11 +98,12 @@ def prompt(params: dict, lang: str) -> str:
         "total_norm": "the total norm the function returns (the global $L_2$ norm before clipping)",
     }[params["ask"]]
     return (
-        f"A model's parameter gradients are {tensors}. They are clipped with clip_grad_norm_ "
-        f"and max_norm $\\tau = {max_norm}$ (PyTorch's convention: one global $L_2$ norm "
+        f"A model's parameter gradients are {tensors}. They are clipped with "
+        f"torch.nn.utils.clip_grad_norm_ and max_norm $\\tau = {max_norm}$ (PyTorch's "
+        f"convention: one global $L_2$ norm "
         f"$\\lVert g \\rVert$ over all tensors together, coefficient "
         f"$\\min(1, \\tau / (\\lVert g \\rVert + 10^{{-6}}))$, applied to every tensor). "
-        f"Compute {what}."
+        f"Compute {what}, to at least 5 significant figures."
     )
 
 

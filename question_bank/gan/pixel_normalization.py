@@ -117,12 +117,14 @@ def prompt(params: dict, lang: str) -> str:
             what = ("这三个通道值" if len(values) > 1 else "该像素")
             return (f"GAN 的生成器以 tanh 结尾，输出在 $[-1, 1]$，所以训练图像也要缩放到 $[-1, 1]$："
                     f"${forward}$（等价于 ToTensor() 之后接 Normalize(0.5, 0.5)）。8 位像素值为 "
-                    f"${shown}$，求{what}归一化后的值" + ("（向量）。" if len(values) > 1 else "。"))
+                    f"${shown}$，求{what}归一化后的值" + ("（向量，" if len(values) > 1 else "（")
+                    + "至少 5 位有效数字）。")
         what = "these channel values" if len(values) > 1 else "this pixel"
         return (f"A GAN generator ends in tanh, with outputs in $[-1, 1]$, so the training images "
                 f"are scaled to $[-1, 1]$ too: ${forward}$ (the same as ToTensor() followed by "
                 f"Normalize(0.5, 0.5)). The 8-bit pixel value is ${shown}$; compute {what} after "
-                f"normalization" + (" (a vector)." if len(values) > 1 else "."))
+                f"normalization" + (" (a vector, " if len(values) > 1 else " (")
+                + "at least 5 significant figures).")
     if params["round"]:
         if lang == "zh":
             return (f"生成器最后一层输出 $y = {shown}$（一个像素的 RGB 三个通道）。用 ${inverse}$ 映射回像素"

@@ -169,7 +169,7 @@ def solution(params: dict, lang: str) -> list[str]:
                      f"\\ln(1 - {num(p, 8)})] = {num(loss, 8)}$")
     if len(terms) > 1:
         lines.append(f"$\\frac{{1}}{{{len(terms)}}} \\sum = {answer_tex(params)}$"
-                     f"（{row([round(t, 6) for t in terms])} 的平均）" if lang == "zh" else
+                     f"（${row([round(t, 6) for t in terms])}$ 的平均）" if lang == "zh" else
                      f"$\\frac{{1}}{{{len(terms)}}} \\sum = {answer_tex(params)}$ (the mean of "
                      f"${row([round(t, 6) for t in terms])}$)")
     head = "答案：" if lang == "zh" else "Answer: "

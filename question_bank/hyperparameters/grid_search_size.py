@@ -101,11 +101,25 @@ def tolerance(params: dict) -> dict:
     return {"rtol": 1e-3, "atol": 1e-9}
 
 
+def _candidates(values: list[float]) -> list[str]:
+    """One notation per set: 10^{-5} next to 0.0001 reads as if the scales differed."""
+    if not any("10^" in num(v) for v in values):
+        return [num(v) for v in values]
+    return [num(v) if v == 0 or abs(v) >= 1 else _scientific(v) for v in values]
+
+
+def _scientific(v: float) -> str:
+    mantissa, exponent = f"{v:.6e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    power = f"10^{{{int(exponent)}}}"
+    return power if mantissa == "1" else f"{mantissa} \\times {power}"
+
+
 def _listing(params: dict, lang: str) -> str:
     zh = lang == "zh"
     sep = "，" if zh else ", "
     if "space" in params:
-        sets = {n: ",\\ ".join(num(v) for v in values) for n, values in params["space"].items()}
+        sets = {n: ",\\ ".join(_candidates(values)) for n, values in params["space"].items()}
         return sep.join(f"{NAMES_ZH[n] if zh else n} $\\in \\{{{sets[n]}\\}}$" for n in sets)
     return sep.join(f"{NAMES_ZH[n]} ${k}$ 个取值" if zh else f"${k}$ values of {n}"
                     for n, k in zip(params["names"], params["counts"]))

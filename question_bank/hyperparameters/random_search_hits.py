@@ -45,8 +45,11 @@ def sample(rng: random.Random, difficulty: int) -> dict:
     else:
         params = {"q": rng.choice(FRACTIONS)}
         ask = "probability" if difficulty == 1 else "trials"
-    if ask == "probability":
-        return {**params, "ask": ask, "n": rng.choice(TRIALS)}
+    # Not so many trials that the probability is 1 to every printed digit (a free answer).
+    informative = [n for n in TRIALS if probability_top_hit(params["q"], n) < 0.999]
+    if ask == "probability" and informative:
+        return {**params, "ask": ask, "n": rng.choice(informative)}
+    ask = "trials"
     while True:  # a target whose ln ratio is not an integer, so floor and ceil differ
         p = rng.choice(TARGETS)
         ratio = math.log(1 - p) / math.log(1 - params["q"])

@@ -160,7 +160,7 @@ def prompt(params: dict, lang: str) -> str:
         dist = ("均匀分布 $U(-b, b)$" if ask == "bound" else "正态分布 $N(0, \\sigma^2)$")
         what = {"var": "权重的方差 $\\sigma^2$", "std": "权重的标准差 $\\sigma$",
                 "bound": "均匀分布的边界 $b$"}[ask]
-        return (f"{layer}的权重 w 用 {call} 初始化（从{dist}中采样；未写出的参数取 PyTorch 的默认值，"
+        return (f"{layer} 的权重 w 用 {call} 初始化（从{dist} 中采样；未写出的参数取 PyTorch 的默认值，"
                 f"fan 按 torch.nn.init 的规则从权重形状计算）。求{what}"
                 f"（保留 6 位有效数字，相对误差不超过 $10^{{-5}}$）。")
     dist = "$U(-b, b)$" if ask == "bound" else "$N(0, \\sigma^2)$"
@@ -195,7 +195,7 @@ def solution(params: dict, lang: str) -> list[str]:
         default = " (a = 0, torch.nn.init's default)" if params["a"] is None else ""
         if zh:
             default = "（a 取 kaiming 初始化的默认值 0）" if params["a"] is None else ""
-        gain_line = ((f"leaky ReLU 的增益{default}" if zh else f"The leaky ReLU gain{default}: ")
+        gain_line = ((f"leaky ReLU 的增益{default}：" if zh else f"The leaky ReLU gain{default}: ")
                      + f"$\\mathrm{{gain}} = \\sqrt{{\\frac{{2}}{{1 + {num(slope)}^2}}}} = "
                        f"{num(gain, 8)}$")
     std = gain / math.sqrt(fan)

@@ -36,11 +36,11 @@ WIDTHS = (64, 100, 128, 200, 256, 400, 512)
 STDS = (0.02, 0.05, 0.1, 0.2)
 INPUT_VARS = (0.5, 1.0, 2.0, 4.0)
 SCHEME = {
-    "normal": {"en": "$N(0, s^2)$ with std $s = {s}$", "zh": "$N(0, s^2)$，标准差 $s = {s}$"},
+    "normal": {"en": "$N(0, s^2)$ with std $s = {s}$", "zh": "$N(0, s^2)$（标准差 $s = {s}$）"},
     "lecun": {"en": "LeCun's initialization, $\\operatorname{{Var}}(W) = 1/n_{{\\mathrm{{in}}}}$ "
                     "(kaiming_normal_ with nonlinearity='linear')",
-              "zh": "LeCun 初始化，$\\operatorname{{Var}}(W) = 1/n_{{\\mathrm{{in}}}}$"
-                    "（即 nonlinearity='linear' 的 kaiming_normal_）"},
+              "zh": "LeCun 初始化（$\\operatorname{{Var}}(W) = 1/n_{{\\mathrm{{in}}}}$，"
+                    "即 nonlinearity='linear' 的 kaiming_normal_）"},
     "xavier": {"en": "Xavier/Glorot normal initialization (torch.nn.init.xavier_normal_, gain 1)",
                "zh": "Xavier/Glorot 正态初始化（torch.nn.init.xavier_normal_，gain 为 1）"},
     "he": {"en": "He/Kaiming normal initialization (torch.nn.init.kaiming_normal_ with "
@@ -129,7 +129,7 @@ def prompt(params: dict, lang: str) -> str:
     var_x = num(params["var_x"])
     if lang == "zh":
         relu = ("；相邻两层之间有 ReLU" if params["relu"] else "；层与层之间没有激活函数")
-        return (f"一个网络依次为 {_network(params)}{relu}。所有权重用{scheme}独立初始化，偏置为 0。"
+        return (f"一个网络依次为 {_network(params)}{relu}。所有权重独立初始化，方式为 {scheme}，偏置为 0。"
                 f"输入 $x$ 的各分量独立、均值为 0、方差 $\\operatorname{{Var}}(x) = {var_x}$，"
                 f"并与权重独立。按照初始化分析的标准假设（LeCun/Glorot/He 的推导），求第 {k} 层"
                 f"线性输出（激活之前）$y_{{{k}}}$ 每个分量的方差 $\\operatorname{{Var}}(y_{{{k}}})$"

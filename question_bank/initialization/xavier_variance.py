@@ -157,7 +157,7 @@ def prompt(params: dict, lang: str) -> str:
         what = {"var": "权重的方差 $\\sigma^2$", "std": "权重的标准差 $\\sigma$",
                 "bound": "均匀分布的边界 $a$"}[ask]
         return (
-            f"{layer}的权重用 {how}，{gain}。"
+            f"{layer}{'' if layer.endswith('）') else ' '}的权重用 {how}，{gain}。"
             f"采用 torch.nn.init 的约定（Glorot & Bengio, 2010）：${CONVENTION}$，"
             f"其中{_fans_text(params, lang)}。"
             f"求{what}（相对误差不超过 $10^{{-4}}$）。"

@@ -166,9 +166,9 @@ def prompt(params: dict, lang: str) -> str:
                  "weight2": "（输出层中来自隐藏单元 {i} 的权重）", "bias2": "（输出层的偏置）"}
         _, *index = params["ask"] + [0, 0]
         note = where[params["ask"][0]].format(j=index[0] + 1, i=index[1] + 1)
-        return (f"网络 {net}，{init}。损失函数为 nn.MSELoss()（对样本取平均），在"
-                f"{_data_text(params, lang)}上用 torch.optim.SGD(lr={lr}) 做一步更新"
-                f"（无动量）。求更新后的 ${target}${note}（保留至少 6 位有效数字）。")
+        return (f"网络 {net}，{init}。损失函数为 nn.MSELoss()（对样本取平均）。训练数据为"
+                f"{_data_text(params, lang)}。用 torch.optim.SGD(lr={lr}) 在这些数据上做一步更新"
+                f"（无动量）。求更新后的 ${target}${note}，保留至少 6 位有效数字。")
     init = ("every weight and bias set to 0 with nn.init.zeros_" if c == 0
             else f"every weight and bias set to ${num(c)}$ with nn.init.constant_")
     where = {"weight1": " (row {j}, column {i} of the first layer's weight: from input {i} to "

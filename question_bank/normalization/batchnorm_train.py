@@ -206,7 +206,7 @@ def _target(params: dict, lang: str) -> str:
     buffer = params["ask"]
     where = (f"通道 {c + 1} 的" if lang == "zh" else f"channel {c + 1}'s ") if two_d else ""
     return (f"这次前向传播之后{where}新的 {buffer}" if lang == "zh"
-            else f"{where}new {buffer} after this forward pass")
+            else f"the {where}new {buffer} after this forward pass")
 
 
 def _ordinal(k: int) -> str:

@@ -101,7 +101,7 @@ def prompt(params: dict, lang: str) -> str:
     x = f"$x = {row(params['x'])}$"
     if lang == "zh":
         state = ("参数为初始值（$\\gamma = 1$，$\\beta = 0$）" if default else
-                 f"逐元素的仿射参数为 $\\gamma = {row(params['gamma'])}$，"
+                 f"逐元素仿射参数为 $\\gamma = {row(params['gamma'])}$，"
                  f"$\\beta = {row(params['beta'])}$")
         what = ("整个输出向量 $y$（保留至少 6 位有效数字）" if params["ask"] == "vector"
                 else f"输出的第 {i + 1} 个分量 $y_{{{i + 1}}}$（保留至少 6 位有效数字）")

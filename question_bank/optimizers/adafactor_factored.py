@@ -157,7 +157,7 @@ def prompt(params: dict, lang: str) -> str:
             f"\\text{{行均值}}(G_t^2)$ 做滑动平均，其中 $\\hat\\beta_{{2,t}} = 1 - t^{{-0.8}}$；"
             f"重建的二阶矩为 $\\hat V_t = r_t c_t^{{\\top}} / \\text{{mean}}(r_t)$"
             f"（$\\epsilon_1$ 只用作下限截断，这里不起作用）。{given}"
-            f"求{_target(params, lang)}（保留 5 位有效数字）。"
+            f"求{_target(params, lang)}，保留 5 位有效数字。"
         )
     if len(grads) == 1:
         given = f"The gradient at step 1 (zero state) is $G_1 = {_matrix_tex(grads[0])}$."

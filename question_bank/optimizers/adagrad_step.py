@@ -124,31 +124,33 @@ def prompt(params: dict, lang: str) -> str:
                    f"$\\eta / (1 + (t-1) d)$）" if decay
                    else f"学习率 {lr}")
         what = (f"更新后的参数 $\\theta_{{{final_t}}}$" if params["ask"] == "theta"
-                else f"累加和 $G_{{{final_t}}}$（状态 sum）")
+                else f"梯度平方的累加和 $G_{{{final_t}}}$")
         return (
             f"用 torch.optim.Adagrad 优化一个标量参数 $\\theta = {num(params['theta'])}$，"
             f"{setting}，$\\epsilon = 10^{{-10}}$（PyTorch 约定：当前梯度的平方先加入累加和 "
             f"$G_t$，再用 $\\sqrt{{G_t}} + \\epsilon$ 作分母，$\\epsilon$ 在根号外）。{state}。"
-            f"接下来依次得到梯度 {grads_text}。求{what}（误差不超过 $10^{{-6}}$）。"
+            f"接下来{'依次' if len(grads) > 1 else ''}得到梯度 {grads_text}。求{what}（误差不超过 $10^{{-6}}$）。"
         )
     grads_text = ", then ".join(f"$g_{{{t + i + 1}}} = {num(g)}$" for i, g in enumerate(grads))
     state = (
         "The accumulator starts at 0 (initial_accumulator_value = 0; no step taken yet)."
         if not t else
-        f"It has already taken $t = {t}$ steps, and its sum of squared gradients is "
+        f"It has already taken $t = {t}$ {'step' if t == 1 else 'steps'}, and its sum of "
+        f"squared gradients is "
         f"$G_{{{t}}} = {num(params['sum'])}$."
     )
     setting = (f"lr {lr}, lr_decay $d = {num(decay)}$ (step $t$ uses the rate "
                f"$\\eta / (1 + (t-1) d)$)" if decay else f"lr {lr}")
     what = (f"the weight $\\theta_{{{final_t}}}$ after the update" if params["ask"] == "theta"
-            else f"the accumulated sum $G_{{{final_t}}}$ (the state sum)")
-    arrive = "arrives" if len(grads) == 1 else "arrive"
+            else f"the accumulated sum of squared gradients $G_{{{final_t}}}$")
+    arrive = (f"The gradient {grads_text} arrives" if len(grads) == 1
+              else f"The gradients {grads_text} arrive")
     return (
         f"torch.optim.Adagrad with {setting} and $\\epsilon = 10^{{-10}}$ optimizes a scalar "
         f"weight $\\theta = {num(params['theta'])}$ (PyTorch's convention: the current "
         f"gradient's square is added to the sum $G_t$ first, then the step divides by "
         f"$\\sqrt{{G_t}} + \\epsilon$, with $\\epsilon$ outside the square root). {state} "
-        f"The gradient {grads_text} {arrive}. Compute {what} (to within $10^{{-6}}$)."
+        f"{arrive}. Compute {what} (to within $10^{{-6}}$)."
     )
 
 

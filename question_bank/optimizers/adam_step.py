@@ -125,24 +125,25 @@ def prompt(params: dict, lang: str) -> str:
         return (
             f"用 Adam（PyTorch 约定：步数 $t$ 从 1 开始计，$\\epsilon$ 加在 "
             f"$\\sqrt{{\\hat v_t}}$ 之外）优化一个标量参数 $\\theta = {theta}$。{state}。"
-            f"超参数：{_givens(params)}。接下来依次得到梯度 {grads_text}。"
+            f"超参数：{_givens(params)}。接下来{'依次' if len(grads) > 1 else ''}得到梯度 {grads_text}。"
             f"求{what}（误差不超过 ${accuracy}$）。"
         )
     state = (
         "The optimizer state starts at zero ($m_0 = v_0 = 0$, no step taken yet)."
         if t == 0
-        else f"It has already taken $t = {t}$ steps; its first moment is "
+        else f"It has already taken $t = {t}$ {'step' if t == 1 else 'steps'}; its first moment is "
         f"$m_{{{t}}} = {num(params['m'])}$ and its second moment $v_{{{t}}} = {num(params['v'])}$."
     )
     grads_text = ", then ".join(f"$g_{{{t + i + 1}}} = {num(g)}$" for i, g in enumerate(grads))
-    arrive = "arrives" if len(grads) == 1 else "arrive"
+    arrive = "The gradient" if len(grads) == 1 else "The gradients"
+    arrive = f"{arrive} {grads_text} {'arrives' if len(grads) == 1 else 'arrive'}"
     what = {"theta": f"the parameter ${target}_{{{final_t}}}$ after the update",
             "m_hat": f"the bias-corrected first moment ${target}_{{{final_t}}}$",
             "v_hat": f"the bias-corrected second moment ${target}_{{{final_t}}}$"}[params["ask"]]
     return (
         f"Adam (PyTorch's convention: steps count from $t = 1$, and $\\epsilon$ is added "
         f"outside $\\sqrt{{\\hat v_t}}$) optimizes a scalar weight $\\theta = {theta}$. {state} "
-        f"Hyper-parameters: {_givens(params)}. The gradient {grads_text} {arrive}. "
+        f"Hyper-parameters: {_givens(params)}. {arrive}. "
         f"Compute {what} (to within ${accuracy}$)."
     )
 
@@ -167,7 +168,9 @@ def solution(params: dict, lang: str) -> list[str]:
         ]
         m_prev, v_prev, theta_prev = s.exp_avg.item(), s.exp_avg_sq.item(), s.param.item()
     answer_line = {"en": "Answer: ", "zh": "答案："}[lang]
-    return lines + [answer_line + f"${SYMBOL[params['ask']]} = {answer_tex(params)}$"]
+    final_t = params["t"] + len(params["grads"])
+    symbol = f"{SYMBOL[params['ask']]}_{{{final_t}}}"
+    return lines + [answer_line + f"${symbol} = {answer_tex(params)}$"]
 
 
 def _variant(params: dict, **changes) -> float:

@@ -153,7 +153,7 @@ def prompt(params: dict, lang: str) -> str:
                  f"两者都已更新过 $t = {t}$ 步，当前状态相同：$m_{{{t}}} = {num(params['m'])}$，"
                  f"$v_{{{t}}} = {num(params['v'])}$")
         grads_text = "，".join(f"$g_{{{t + i + 1}}} = {num(g)}$" for i, g in enumerate(grads))
-        what = (f"AdamW 更新后的参数 $\\theta_{{{final_t}}}$" if params["ask"] == "adamw" else
+        what = (f" AdamW 更新后的参数 $\\theta_{{{final_t}}}$" if params["ask"] == "adamw" else
                 f"两者更新后参数之差 $\\theta^{{\\text{{AdamW}}}}_{{{final_t}}} - "
                 f"\\theta^{{\\text{{Adam}}}}_{{{final_t}}}$")
         return (
@@ -162,11 +162,12 @@ def prompt(params: dict, lang: str) -> str:
             f"先把 $\\lambda\\theta$ 加到梯度上再更新矩估计；AdamW 是解耦的权重衰减，先令 "
             f"$\\theta \\leftarrow \\theta(1 - \\eta\\lambda)$，再做普通的 Adam 更新"
             f"（步数从 $t = 1$ 开始，$\\epsilon$ 加在 $\\sqrt{{\\hat v_t}}$ 之外）。{state}。"
-            f"损失函数的梯度（不含衰减项）依次为 {grads_text}，两者相同。"
+            f"损失函数的梯度（不含衰减项）{'依次' if len(grads) > 1 else ''}为 {grads_text}，两者相同。"
             f"求{what}（误差不超过 ${accuracy}$）。"
         )
     state = ("Both start from zero state ($m_0 = v_0 = 0$)." if not t else
-             f"Both have already taken $t = {t}$ steps and share the state "
+             f"Both have already taken $t = {t}$ {'step' if t == 1 else 'steps'} and share "
+             f"the state "
              f"$m_{{{t}}} = {num(params['m'])}$, $v_{{{t}}} = {num(params['v'])}$.")
     grads_text = ", then ".join(f"$g_{{{t + i + 1}}} = {num(g)}$" for i, g in enumerate(grads))
     what = (f"AdamW's weight $\\theta_{{{final_t}}}$ after the update" if params["ask"] == "adamw"
@@ -179,7 +180,8 @@ def prompt(params: dict, lang: str) -> str:
         f"gradient before the moments; AdamW decouples it, first setting "
         f"$\\theta \\leftarrow \\theta(1 - \\eta\\lambda)$ and then taking a plain Adam step "
         f"(steps count from $t = 1$; $\\epsilon$ is added outside $\\sqrt{{\\hat v_t}}$). "
-        f"{state} The loss gradients (without the decay term) are {grads_text} for both. "
+        f"{state} The loss {'gradient' if len(grads) == 1 else 'gradients'} (without the decay "
+        f"term) {'is' if len(grads) == 1 else 'are'} {grads_text} for both. "
         f"Compute {what} (to within ${accuracy}$)."
     )
 

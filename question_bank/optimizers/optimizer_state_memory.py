@@ -146,7 +146,7 @@ def prompt(params: dict, lang: str) -> str:
             "saving": "把 torch.optim.Adam 换成 torch.optim.Adafactor（默认参数）可以节省多少字节的"
                       "优化器状态（状态均为 fp32，每个数 4 字节）",
         }[params["ask"]]
-        return f"一个形状为 {shape} 的 fp32 权重矩阵。{rule}。问：{what}？"
+        return f"有一个形状为 {shape} 的 fp32 权重矩阵。{rule}。问：{what}？"
     rule = ("Count only the optimizer's state tensors (momentum, second moments, row/column "
             "statistics), not the weight, its gradient, or the scalar step counter torch keeps "
             "per parameter")

@@ -152,7 +152,7 @@ def prompt(params: dict, lang: str) -> str:
         what = (f"第 {k} 步之后的参数 $\\theta_{{{k}}}$" if params["ask"] == "theta"
                 else f"第 {k} 步之后的动量缓冲区 $b_{{{k}}}$（即 momentum_buffer）")
         return (f"{_setting(params, lang)}优化一个标量参数，初值 $\\theta_0 = {theta}$。"
-                f"依次得到的{loss}为 {grads_text}。求{what}（误差不超过 ${accuracy}$）。")
+                f"{'依次' if k > 1 else ''}得到的{loss}为 {grads_text}。求{what}（误差不超过 ${accuracy}$）。")
     grads_text = ", then ".join(f"$g_{{{i + 1}}} = {num(g)}$" for i, g in enumerate(grads))
     loss = "loss gradients (without the weight-decay term)" if params["weight_decay"] else (
         "gradients" if k > 1 else "gradient")

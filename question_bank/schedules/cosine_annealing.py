@@ -16,7 +16,7 @@ import random
 import sympy as sp
 import torch
 
-from question_bank._format import num, par
+from question_bank._format import num, par, plain
 from question_bank.schedules._lr import (
     ACCURACY,
     ANSWER,
@@ -80,7 +80,7 @@ def answer_tex(params: dict) -> str:
 def prompt(params: dict, lang: str) -> str:
     lr0, t_max, e = num(params["lr0"]), params["T_max"], params["epoch"]
     call = (f"torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max={t_max}, "
-            f"eta_min={num(params['eta_min'])})")
+            f"eta_min={plain(params['eta_min'])})")
     formula = (r"$\eta_e = \eta_{\min} + \frac{1}{2}(\eta_0 - \eta_{\min})"
                r"\left(1 + \cos\frac{\pi e}{T_{\max}}\right)$")
     if lang == "zh":

@@ -139,7 +139,7 @@ def _schedule_text(params: dict, lang: str) -> str:
 def prompt(params: dict, lang: str) -> str:
     lr0, schedule = num(params["lr0"]), _schedule_text(params, lang)
     if lang == "zh":
-        setup = (f"初始学习率 $\\eta_0 = {lr0}$，学习率按{schedule}衰减，每个 epoch 结束时调用一次 "
+        setup = (f"初始学习率 $\\eta_0 = {lr0}$，衰减方式：{schedule}。每个 epoch 结束时调用一次 "
                  f"scheduler.step()。epoch 从 0 开始编号，第 $e$ 个 epoch 使用调用 $e$ 次 step 之后的"
                  f"学习率。")
         if params["ask"] == "lr":
@@ -202,7 +202,7 @@ def solution(params: dict, lang: str) -> list[str]:
 FEEDBACK = {
     "k_gamma_confusion": {
         "en": "You mixed up the two forms: ExponentialLR multiplies by gamma each epoch "
-              "(lr0 * gamma^e), while the seed's form is lr0 * exp(-k e), i.e. "
+              "(lr0 * gamma^e), while the exponential form in the notes is lr0 * exp(-k e), i.e. "
               "gamma = exp(-k). Use the one the question states.",
         "zh": "你混淆了两种形式：ExponentialLR 每个 epoch 乘以 gamma（lr0 * gamma^e），"
               "而讲义中的形式是 lr0 * exp(-k e)，即 gamma = exp(-k)。请按题目给出的形式计算。",

@@ -124,15 +124,16 @@ def prompt(params: dict, lang: str) -> str:
             f"The learning rate starts at $\\eta_0 = {lr0}$ and follows {rule}. ")
     if params["unit"] == "epoch":
         ask = (f"epoch 从 0 开始编号，求第 $e = {e}$ 个 epoch 使用的学习率（已完成 $t = {e}$ 个 "
-               f"epoch）{ACCURACY['zh']}。" if zh else
+               f"epoch），相对误差不超过 $10^{{-4}}$。" if zh else
                f"Epochs are numbered from 0; find the learning rate used in epoch $e = {e}$ "
-               f"(after $t = {e}$ completed epochs){ACCURACY['en']}.")
+               f"(after $t = {e}$ completed epochs), to a relative error of $10^{{-4}}$.")
     elif "iters_per_epoch" in params:
         n = params["iters_per_epoch"]
         ask = (f"每个 epoch 有 ${n}$ 次迭代。求完整训练 ${e}$ 个 epoch 之后（第 ${e + 1}$ 个 epoch "
                f"的第一次更新使用）的学习率{ACCURACY['zh']}。" if zh else
                f"Each epoch has ${n}$ iterations. Find the learning rate after ${e}$ full epochs "
-               f"(the one used by the first update of the next epoch){ACCURACY['en']}.")
+               f"(the one used by the first update of the next epoch), to a relative error of "
+               f"$10^{{-4}}$.")
     else:
         n, b, j = params["dataset"], params["batch"], params["extra"]
         ask = (f"训练集有 $N = {n}$ 个样本，DataLoader 的 batch_size $= {b}$，drop_last=False"

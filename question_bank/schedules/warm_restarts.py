@@ -22,7 +22,7 @@ import sympy as sp
 import torch
 
 import reference.optim
-from question_bank._format import num, par
+from question_bank._format import num, par, plain
 from question_bank.schedules._lr import ACCURACY, ANSWER, distinct_from, torch_lr_history
 from quizgen.model import Mistake
 from reference.lr_scheduler import CosineAnnealingWarmRestarts
@@ -142,7 +142,7 @@ def tolerance(params: dict) -> dict:
 def prompt(params: dict, lang: str) -> str:
     lr0, t_0, m = num(params["lr0"]), params["T_0"], params["T_mult"]
     call = (f"torch.optim.lr_scheduler.CosineAnnealingWarmRestarts(optimizer, T_0={t_0}, "
-            f"T_mult={m}, eta_min={num(params['eta_min'])})")
+            f"T_mult={m}, eta_min={plain(params['eta_min'])})")
     formula = (r"$\eta = \eta_{\min} + \frac{1}{2}(\eta_0 - \eta_{\min})"
                r"\left(1 + \cos\frac{\pi T_{\mathrm{cur}}}{T_i}\right)$")
     if lang == "zh":

@@ -23,7 +23,7 @@ import random
 import sympy as sp
 from torch.optim import lr_scheduler as torch_schedulers
 
-from question_bank._format import num, par
+from question_bank._format import num, par, plain
 from question_bank.schedules._lr import (
     ACCURACY,
     ANSWER,
@@ -102,7 +102,8 @@ def prompt(params: dict, lang: str) -> str:
                            params["total"], params["step"])
     eta_min = num(params["eta_min"])
     warm = (f"LinearLR(optimizer, start_factor={s}, end_factor=1.0, total_iters={w})")
-    cosine = f"CosineAnnealingLR(optimizer, T_max={total - w}, eta_min={eta_min})"
+    cosine = (f"CosineAnnealingLR(optimizer, T_max={total - w}, "
+              f"eta_min={plain(params['eta_min'])})")
     formula = ("$\\eta_t = \\eta_0 \\left(s + (1 - s)\\frac{t}{W}\\right)$ "
                "($t < W$), $\\eta_t = \\eta_{\\min} + \\frac{1}{2}(\\eta_0 - \\eta_{\\min})"
                "\\left(1 + \\cos\\frac{\\pi (t - W)}{T - W}\\right)$ ($W \\le t \\le T$)")

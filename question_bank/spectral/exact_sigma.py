@@ -121,7 +121,8 @@ def solution(params: dict, lang: str) -> list[str]:
         f"$\\operatorname{{tr}} = {tr}$, $\\det = {det}$",
         f"$\\lambda_{{\\max}} = \\frac{{\\operatorname{{tr}} + \\sqrt{{\\operatorname{{tr}}^2 - "
         f"4\\det}}}}{{2}} = \\frac{{{tr} + \\sqrt{{{tr**2 - 4 * det}}}}}{{2}} = "
-        f"{sp.latex(lam_plus)} \\approx {num(float(lam_plus), 8)}$",
+        f"{sp.latex(lam_plus)}"
+        + ("$" if lam_plus.is_Integer else f" \\approx {num(float(lam_plus), 8)}$"),
     ]
     symbol = "K" if params["ask"] == "lipschitz" else "\\sigma_{\\max}"
     head = "答案：" if lang == "zh" else "Answer: "

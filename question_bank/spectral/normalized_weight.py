@@ -222,8 +222,8 @@ def solution(params: dict, lang: str) -> list[str]:
             lines.append(f"$\\sigma_{{\\max}}(W_{{SN}}) = \\sigma_{{\\max}}(W) / \\tilde\\sigma = "
                          f"{num(exact, 8)} / {num(sigma, 8)}$" +
                          ("：一次迭代的估计偏小，所以该层并不严格 1-Lipschitz。" if lang == "zh"
-                          else ": one step underestimates sigma, so the layer is not exactly "
-                          "1-Lipschitz."))
+                          else ": one step underestimates $\\sigma_{\\max}$, so the layer is "
+                          "not exactly 1-Lipschitz."))
     head = "答案：" if lang == "zh" else "Answer: "
     return lines + [head + f"${answer_tex(params)}$"]
 

@@ -181,7 +181,8 @@ def _question_view(
         solution=tuple(rich(step) for step in translated(q.solution, "solution")),
         mistakes=tuple(
             MistakeView(
-                name=m.name.replace("_", " "),
+                # Mistake names are English identifiers: a Chinese key shows value and feedback.
+                name=m.name.replace("_", " ") if lang == "en" else "",
                 value=mistake_value(m.value),
                 feedback=rich(translated(m.feedback, f"mistake {m.name!r} feedback")),
             )
