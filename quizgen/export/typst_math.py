@@ -359,7 +359,8 @@ class _Translator:
             return " \\ ".join(" & ".join(cells) for cells in rows)
         delim = MATRICES.get(name, "#none")
         body = "; ".join(", ".join(cell or '""' for cell in cells) for cells in rows)
-        return f"mat(delim: {delim}, {body})"
+        # display(): inline matrices otherwise shrink their entries to script size
+        return f"display(mat(delim: {delim}, {body}))"
 
     def table(self, name: str) -> list[list[str]]:
         self.in_table += 1

@@ -42,9 +42,10 @@ from quizgen.sampling import build_question, rng_for
         (r"\lVert g \rVert_2", 'class("opening", ‖) g class("closing", ‖)_(2)'),
         (r"\left\lVert g \right\rVert", "lr(‖ g ‖)"),
         (r"a \quad b \, c \; d \ e", "a quad b thin c thick d space e"),
-        (r"\begin{pmatrix} 3 \\ 4 \end{pmatrix}", 'mat(delim: "(", 3; 4)'),
-        (r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}", 'mat(delim: "[", 1, 2; 3, 4)'),
-        (r"\begin{matrix} a & b \end{matrix}", "mat(delim: #none, a, b)"),
+        (r"\begin{pmatrix} 3 \\ 4 \end{pmatrix}", 'display(mat(delim: "(", 3; 4))'),
+        (r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}",
+         'display(mat(delim: "[", 1, 2; 3, 4))'),
+        (r"\begin{matrix} a & b \end{matrix}", "display(mat(delim: #none, a, b))"),
         # ASCII that is Typst syntax stays a plain symbol
         (r"a/b, c; d: e.f", r"a \/ b \, c \; d \: e \. f"),
         (r"[0, 1)", r"\[ 0 \, 1 \)"),
