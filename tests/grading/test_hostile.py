@@ -95,7 +95,7 @@ def test_power_towers_are_rejected_before_computing():
     start = time.perf_counter()
     with pytest.raises(Exception, match="too_big_exponent"):
         parse("9^9^9")
-    assert time.perf_counter() - start < 0.05
+    assert time.perf_counter() - start < 0.5  # computing 9^9^9 would not end
 
 
 def test_grading_imports_neither_sympy_nor_torch_nor_numpy_for_numbers():
