@@ -1,0 +1,171 @@
+"""Formulas of a declarative family: read by the grader's own parser, evaluated exactly by SymPy.
+
+A formula in a bank file is data, never code. ``parse`` accepts only the grader's whitelist
+(numbers, declared names, ``+ - * / ^``, whitelisted functions) with its bounds on length,
+nesting and constant exponents. Sampled parameters can still make a formula expensive in exact
+arithmetic (``(K^n)^n`` with n drawn up to 1000 is an integer of millions of digits), so before
+SymPy builds a variant the digits that every exact number in the tree can reach are counted from
+the tree and the parameter values, and a formula over ``MAX_DIGITS`` is refused with a message.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from quizgen.grading.parser import parse
+
+Node = Any  # the grader's tree: .op, .args, .value (a name), .text (a literal)
+
+MAX_DIGITS = 20_000  # decimal digits of any exact intermediate; far above any real question
+FACTORIAL_DIGITS = 310  # 170!, the largest factorial the parser lets through, has 307 digits
+
+
+class FormulaError(ValueError):
+    """A formula that does not parse, or has no finite real value for a variant."""
+
+
+@dataclass(frozen=True)
+class Formula:
+    text: str
+    tree: Node
+    names: frozenset[str]  # the declared names it uses
+    shape: tuple[int, ...]  # () a scalar, (n,) a vector, (rows, cols) a matrix
+
+
+def read(text: str, names: tuple[str, ...]) -> Formula:
+    """Parse ``text`` over ``names``; FormulaError with the grader's message if it cannot."""
+    if not isinstance(text, str):
+        raise FormulaError("must be a text, e.g. \"1 - eps\"")
+    try:
+        tree = parse(text, names)
+    except Exception as e:  # the grader's AnswerError: its message names the spot and why
+        raise FormulaError(_message(e)) from None
+    return Formula(text, tree, frozenset(_names(tree)), _shape(tree))
+
+
+def is_single_name(name: str) -> bool:
+    """Would the grader read ``name`` as one declared variable (``beta_1`` yes, ``a_b_c`` no)?"""
+    try:
+        tree = parse(name, (name,))
+    except Exception:
+        return False
+    return tree.op == "var" and tree.value == name
+
+
+def _message(error: Exception) -> str:
+    render = getattr(error, "render", None)
+    return render("en") if callable(render) else str(error)
+
+
+def _names(tree: Node) -> set[str]:
+    found, stack = set(), [tree]
+    while stack:
+        node = stack.pop()
+        if node.op == "var":
+            found.add(node.value)
+        stack.extend(node.args)
+    return found
+
+
+def _shape(tree: Node) -> tuple[int, ...]:
+    if tree.op != "vec":
+        return ()
+    inner = {_shape(a) for a in tree.args}
+    if inner == {()}:
+        return (len(tree.args),)
+    if len(inner) == 1 and len(next(iter(inner))) == 1:
+        return (len(tree.args), *next(iter(inner)))
+    raise FormulaError("a list must hold numbers, or rows of equal length")
+
+
+def exact_number(value: int | float):
+    """A parameter as SymPy holds it: 0.1 is exactly 1/10, as the instructor wrote it."""
+    import sympy
+
+    if isinstance(value, int):
+        return sympy.Integer(value)
+    return sympy.Rational(repr(float(value)))
+
+
+def evaluate(formula: Formula, values: dict[str, Any]):
+    """The exact SymPy value (nested lists for a vector or matrix), cost bounded first.
+
+    ``values`` maps each name to a SymPy number (a parameter) or Symbol (a variable of an
+    expression answer)."""
+    from quizgen.grading.symbolic import to_sympy
+
+    _bound(formula.tree, values)
+    return _map(formula.tree, lambda node: to_sympy(node, values))
+
+
+def _map(tree: Node, convert):
+    if tree.op == "vec":
+        return [_map(a, convert) for a in tree.args]
+    return convert(tree)
+
+
+def _bound(tree: Node, values: dict[str, Any]) -> int:
+    digits = _digits(tree, values)
+    if digits > MAX_DIGITS:
+        raise FormulaError(f"its exact value would need about {digits} digits (at most "
+                           f"{MAX_DIGITS}): an exponent is too large")
+    return digits
+
+
+def _rational_digits(value) -> int:
+    return len(str(abs(value.p))) + len(str(value.q))
+
+
+def _digits(node: Node, values: dict[str, Any]) -> int:
+    """An upper estimate of the decimal digits of the exact value of ``node``."""
+    from quizgen.grading.symbolic import to_sympy
+
+    op = node.op
+    if op == "num":
+        f = Fraction(node.text)
+        return len(str(f.numerator)) + len(str(f.denominator))
+    if op == "var":
+        value = values[node.value]
+        return _rational_digits(value) if getattr(value, "is_Rational", False) else 1
+    if op == "const":
+        return 1
+    if op == "fact":
+        return FACTORIAL_DIGITS
+    if op == "pow":
+        base, exponent = node.args
+        exponent_digits = _bound(exponent, values)
+        e = to_sympy(exponent, values)
+        if getattr(e, "is_Rational", False):
+            p = abs(int(e.p))
+            if p > MAX_DIGITS:  # decided before the product, which could itself be huge
+                raise FormulaError(f"the exponent {e} is too large (at most {MAX_DIGITS})")
+            return _bound(base, values) * max(1, p)
+        return _bound(base, values) + exponent_digits
+    return sum(_digits(a, values) for a in node.args) or 1
+
+
+def to_float(value) -> float:
+    """A finite real float of an exact SymPy number, else FormulaError saying why."""
+    import sympy
+
+    if not getattr(value, "is_number", False):
+        raise FormulaError(f"{value} is not a number")
+    approx = sympy.N(value, 30)
+    if approx.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise FormulaError("is undefined (a division by zero, or the logarithm of zero?)")
+    real, imag = approx.as_real_imag()
+    if imag != 0 and abs(imag) > 1e-20 * max(1, abs(real)):
+        raise FormulaError("is not a real number (the square root or logarithm of a "
+                           "negative number?)")
+    result = float(real)
+    if not math.isfinite(result):
+        raise FormulaError("is too large for a float")
+    return result
+
+
+def to_floats(value):
+    """`to_float` entry by entry, keeping the nesting of a vector or matrix."""
+    return [to_floats(v) for v in value] if isinstance(value, list) else to_float(value)
