@@ -21,6 +21,7 @@ from question_bank import Family, builtin_families
 from question_bank.concepts import ConceptFileError, ConceptPool, _check_item
 
 from . import declarative, python_family
+from .toml_format import Reader, read_toml
 
 CONCEPTS = "concepts"
 ITEM_KEYS = ("id", "section", "type", "difficulty", "question", "explanation", "answer",
@@ -118,11 +119,11 @@ def _keep_unique_ids(found: list[tuple[Family, str]], loaded: Loaded) -> None:
 def _load_concepts(path: Path, shown: str, origin: dict):
     """A bank's ``concepts/<topic>.toml``: the built-in item format, ``section`` optional, and
     an optional top-level ``id`` (default ``<topic>.concepts``)."""
-    data, problem = declarative.read_toml(path, shown)
+    data, problem = read_toml(path, shown)
     if problem:
         return None, [problem], []
     topic = path.stem
-    reader = declarative.Reader(shown, CONCEPTS, topic)
+    reader = Reader(shown, CONCEPTS, topic)
     reader.unknown(data, ("id", "items"), "")
     items = data.get("items")
     if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
