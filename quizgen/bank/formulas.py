@@ -10,7 +10,12 @@ the tree and the parameter values, and a formula over ``MAX_DIGITS`` is refused 
 
 from __future__ import annotations
 
+import cmath
 import math
+import signal
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -20,6 +25,8 @@ from quizgen.grading.parser import parse
 Node = Any  # the grader's tree: .op, .args, .value (a name), .text (a literal)
 
 MAX_DIGITS = 20_000  # decimal digits of any exact intermediate; far above any real question
+LOG10_2 = math.log10(2)
+TIME_LIMIT = 2.0  # seconds for SymPy to build or evaluate one formula of one variant
 FACTORIAL_DIGITS = 310  # 170!, the largest factorial the parser lets through, has 307 digits
 
 
@@ -97,8 +104,15 @@ def evaluate(formula: Formula, values: dict[str, Any]):
     expression answer)."""
     from quizgen.grading.symbolic import to_sympy
 
-    _bound(formula.tree, values)
-    return _map(formula.tree, lambda node: to_sympy(node, values))
+    _map(formula.tree, lambda node: _approx(node, values))
+    try:
+        with time_limit():
+            _bound(formula.tree, values)
+            return _map(formula.tree, lambda node: to_sympy(node, values))
+    except FormulaError:
+        raise
+    except Exception as e:  # SymPy giving up on a contrived formula, in any way
+        raise FormulaError(f"cannot be computed exactly ({type(e).__name__})") from None
 
 
 def _map(tree: Node, convert):
@@ -115,8 +129,8 @@ def _bound(tree: Node, values: dict[str, Any]) -> int:
     return digits
 
 
-def _rational_digits(value) -> int:
-    return len(str(abs(value.p))) + len(str(value.q))
+def _rational_digits(p: int, q: int) -> int:
+    return sum(int(abs(n).bit_length() * LOG10_2) + 1 for n in (p, q))
 
 
 def _digits(node: Node, values: dict[str, Any]) -> int:
@@ -126,10 +140,10 @@ def _digits(node: Node, values: dict[str, Any]) -> int:
     op = node.op
     if op == "num":
         f = Fraction(node.text)
-        return len(str(f.numerator)) + len(str(f.denominator))
+        return _rational_digits(f.numerator, f.denominator)
     if op == "var":
         value = values[node.value]
-        return _rational_digits(value) if getattr(value, "is_Rational", False) else 1
+        return _rational_digits(value.p, value.q) if getattr(value, "is_Rational", False) else 1
     if op == "const":
         return 1
     if op == "fact":
@@ -141,22 +155,114 @@ def _digits(node: Node, values: dict[str, Any]) -> int:
         if getattr(e, "is_Rational", False):
             p = abs(int(e.p))
             if p > MAX_DIGITS:  # decided before the product, which could itself be huge
-                raise FormulaError(f"the exponent {e} is too large (at most {MAX_DIGITS})")
+                raise FormulaError(f"an exponent is too large (at most {MAX_DIGITS})")
             return _bound(base, values) * max(1, p)
         return _bound(base, values) + exponent_digits
     return sum(_digits(a, values) for a in node.args) or 1
 
 
+# -- the float range guard ----------------------------------------------------------------------
+# SymPy evaluates sin, exp, ... of exact numbers to any precision, and the precision an
+# argument needs grows with its size: tan(cosh(1000^pi)) would run for hours. Every step of a
+# formula must therefore stay within a float's range, checked first in plain floating point,
+# where no step can take long. Steps over a declared variable (an expression answer) or a
+# function this table does not know are not checked; a known function's argument is.
+_FUNCTIONS: dict[str, Callable[[complex], complex]] = {
+    "sin": cmath.sin, "cos": cmath.cos, "tan": cmath.tan, "cot": lambda z: 1 / cmath.tan(z),
+    "sec": lambda z: 1 / cmath.cos(z), "csc": lambda z: 1 / cmath.sin(z), "asin": cmath.asin,
+    "acos": cmath.acos, "atan": cmath.atan, "sinh": cmath.sinh, "cosh": cmath.cosh,
+    "tanh": cmath.tanh, "exp": cmath.exp, "log": cmath.log, "log10": cmath.log10,
+    "log2": lambda z: cmath.log(z) / math.log(2), "sqrt": cmath.sqrt, "abs": abs,
+}
+_OPERATORS: dict[str, Callable[..., complex]] = {
+    "neg": lambda a: -a, "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b, "div": lambda a, b: a / b, "pow": lambda a, b: a**b,
+}
+
+
+def _approx(node: Node, values: dict[str, Any]) -> complex | None:
+    """The value of ``node`` in complex floating point (None where unknown), FormulaError as
+    soon as a step leaves the float range."""
+    op = node.op
+    if op == "num":
+        return complex(float(Fraction(node.text)))
+    if op == "var":
+        value = values[node.value]
+        return complex(float(value)) if getattr(value, "is_number", False) else None
+    if op == "const":
+        return complex(math.pi if node.value == "pi" else math.e)
+    args = [_approx(a, values) for a in node.args]
+    if any(a is None for a in args):
+        return None
+    try:
+        if op in _OPERATORS:
+            result = _OPERATORS[op](*args)
+        elif op == "call" and node.value in _FUNCTIONS:
+            result = _FUNCTIONS[node.value](*args)
+        elif op == "root":
+            result = abs(args[0]) ** (1 / node.value)
+        elif op == "fact":
+            result = complex(math.gamma(args[0].real + 1))
+        else:  # a function this table does not know: assume it stays near its arguments
+            result = complex(1 + max(abs(a) for a in args))
+    except OverflowError:
+        result = complex(math.inf)
+    except (ZeroDivisionError, ValueError):
+        return None  # undefined here: SymPy says so exactly, at no cost
+    if not (math.isfinite(result.real) and math.isfinite(result.imag)):
+        raise FormulaError("a step of it leaves the range of a float (about 1e308)")
+    return result
+
+
+class _Expired(BaseException):
+    """Raised by the timer; a BaseException so that no ``except Exception`` in SymPy eats it."""
+
+
+@contextmanager
+def time_limit(seconds: float | None = None):
+    """FormulaError if the block runs longer than ``seconds`` (default TIME_LIMIT). It is an
+    interval timer, so only in the main thread on POSIX; elsewhere the bounds above hold."""
+    seconds = seconds or TIME_LIMIT
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+            signal, "setitimer") or signal.getitimer(signal.ITIMER_REAL)[0]:
+        yield  # not ours to set, or a timer is already running (an outer time_limit)
+        return
+
+    def expire(signum, frame):
+        raise _Expired
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    except _Expired:
+        raise FormulaError(f"takes more than {seconds:g} s to compute exactly; simplify it or "
+                           "narrow the parameters") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def to_float(value) -> float:
     """A finite real float of an exact SymPy number, else FormulaError saying why."""
+    try:
+        with time_limit():
+            return _finite_real(value)
+    except FormulaError:
+        raise
+    except Exception as e:  # as in evaluate
+        raise FormulaError(f"cannot be evaluated ({type(e).__name__})") from None
+
+
+def _finite_real(value) -> float:
     import sympy
 
-    if not getattr(value, "is_number", False):
-        raise FormulaError(f"{value} is not a number")
     approx = sympy.N(value, 30)
     if approx.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise FormulaError("is undefined (a division by zero, or the logarithm of zero?)")
     real, imag = approx.as_real_imag()
+    if not (real.is_Number and imag.is_Number):
+        raise FormulaError("cannot be evaluated to a number")
     if imag != 0 and abs(imag) > 1e-20 * max(1, abs(real)):
         raise FormulaError("is not a real number (the square root or logarithm of a "
                            "negative number?)")
