@@ -130,8 +130,8 @@ class DeclarativeFamily:
         return found
 
     def _fail(self, key: str, why: str, values: dict) -> BankError:
-        shown = ", ".join(f"{n} = {num(float(v))}" for n, v in values.items()
-                          if getattr(v, "is_number", False))
+        shown = ", ".join(f"{p.name} = {num(float(values[p.name]))}" for p in self.spec.params
+                          if p.draw is not None and p.name in values)  # what was drawn
         return BankError(f"{self.shown}: {key}: " + (f"with {shown}, " if shown else "") + why)
 
     def _exact(self, formula: formulas.Formula, values: dict, key: str):
