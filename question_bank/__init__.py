@@ -14,7 +14,8 @@ A family module (see ``optimizers/adam_step.py`` for a complete one) defines
 and optionally ``kind(params)``, ``tolerance(params)``, ``variables(params)`` and
 ``choices(params)`` where these depend on the sampled parameters. Conceptual items (choice and
 true/false) live in ``concepts/<topic>.toml`` and are served through the same interface.
-Families know nothing of file formats.
+Families know nothing of file formats. Instructors' course banks (``quizgen.bank``) add
+families from folders outside the package; ``families()`` mixes them in while in use.
 """
 
 from __future__ import annotations
