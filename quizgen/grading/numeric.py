@@ -3,22 +3,22 @@
 Both evaluators are total on the whitelisted tree: real arithmetic that leaves the reals
 (``sqrt(-1)``, ``log(-2)``, ``(-8)^(1/3)``) continues in the complex plane on the principal branch,
 and overflow gives ``inf`` instead of an exception. Only the single-point evaluator reports
-division by zero and domain errors, because there they are the student's mistake; at random
-points they only make that point unusable.
+division by zero and domain errors, because there they are the student's mistake; at sample
+points they only make that point unusable (``nan``).
 
 An n-th root with odd n of a negative real is the real root (``\\sqrt[3]{-8} = -2``), as students
-expect.
+expect. Functions of real arguments only (max, min, sign, floor, ceil, relu, erf) are undefined
+at a complex argument.
 """
 
 from __future__ import annotations
 
 import cmath
 import math
-import random
-from functools import lru_cache
 
+from .functions import REAL_ONLY
 from .messages import AnswerError
-from .nodes import Node
+from .nodes import UNSET, Node
 
 _INF = float("inf")
 CONSTANT_VALUES = {"pi": math.pi, "e": math.e}
@@ -36,6 +36,25 @@ def _csc(z):
     return 1 / cmath.sin(z) if isinstance(z, complex) else 1 / math.sin(z)
 
 
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _sign(x: float) -> float:
+    return (x > 0) - (x < 0) + 0.0
+
+
+def _undefined(z):
+    raise ValueError("real arguments only")
+
+
 # name -> (real function, complex function)
 _SCALAR_FUNCTIONS = {
     "sin": (math.sin, cmath.sin), "cos": (math.cos, cmath.cos), "tan": (math.tan, cmath.tan),
@@ -48,15 +67,39 @@ _SCALAR_FUNCTIONS = {
     "log10": (math.log10, cmath.log10),
     "log2": (math.log2, lambda z: cmath.log(z) / math.log(2)),
     "sqrt": (math.sqrt, cmath.sqrt), "abs": (abs, abs),
+    "sigmoid": (_sigmoid, lambda z: 1 / (1 + cmath.exp(-z))),
+    "softplus": (_softplus, lambda z: cmath.log(1 + cmath.exp(z))),
+    "log1p": (math.log1p, lambda z: cmath.log(1 + z)),
+    "expm1": (math.expm1, lambda z: cmath.exp(z) - 1),
+    "relu": (lambda x: max(x, 0.0), _undefined), "sign": (_sign, _undefined),
+    "floor": (lambda x: float(math.floor(x)), _undefined),
+    "ceil": (lambda x: float(math.ceil(x)), _undefined),
+    "erf": (math.erf, _undefined),
 }
 
 
 def evaluate_scalar(node: Node, env: dict[str, complex] | None = None) -> float | complex:
-    """Value of the tree at one point (raises AnswerError on division by zero or a domain error)."""
-    return _SCALAR[node.op](node, env)
+    """Value of the tree at one point (raises AnswerError on division by zero or a domain error).
+
+    Constant subtrees are evaluated once: their value is cached on the node."""
+    return _ev(node, env)
+
+
+def fold(node: Node) -> None:
+    """Cache the constant value of a variable-free node whose children are folded already."""
+    try:
+        node.const = _SCALAR[node.op](node, None)
+    except AnswerError as err:
+        node.const = err
 
 
 def _ev(node: Node, env):
+    if not node.has_var:
+        cached = node.const
+        if cached is not UNSET:
+            if isinstance(cached, AnswerError):
+                raise cached
+            return cached
     return _SCALAR[node.op](node, env)
 
 
@@ -111,9 +154,23 @@ def _pow(node, env):
         return _INF
 
 
+def _real_argument(x, node):
+    if isinstance(x, complex):
+        if abs(x.imag) > 1e-12 * max(1.0, abs(x.real)):
+            raise AnswerError("domain", node.pos, fn=node.value)
+        return x.real
+    return x
+
+
 def _call(node, env):
+    name = node.value
+    if name in ("max", "min"):
+        values = [_real_argument(_ev(a, env), node) for a in node.args]
+        return float(max(values) if name == "max" else min(values))
     x = _ev(node.args[0], env)
-    real_fn, complex_fn = _SCALAR_FUNCTIONS[node.value]
+    if name in REAL_ONLY:
+        x = _real_argument(x, node)
+    real_fn, complex_fn = _SCALAR_FUNCTIONS[name]
     if not isinstance(x, complex):
         try:
             return real_fn(x)
@@ -128,7 +185,7 @@ def _call(node, env):
     except OverflowError:
         return complex(_INF, 0)
     except (ValueError, ZeroDivisionError):
-        raise AnswerError("domain", node.pos, fn=node.value) from None
+        raise AnswerError("domain", node.pos, fn=name) from None
 
 
 def _root(node, env):
@@ -143,6 +200,7 @@ def _root(node, env):
 
 
 def _fact(node, env):
+    # the parser admits only whole constants 0..170 here, so this is at most 170!
     return float(math.factorial(int(_ev(node.args[0], env).real)))
 
 
@@ -159,40 +217,25 @@ _SCALAR = {
 
 # -- many points at once ---------------------------------------------------------------------
 
-N_POINTS = 12
-
-
-@lru_cache(maxsize=256)
-def sample_points(variables: tuple[str, ...]):
-    """Deterministic random points, one complex128 array per variable.
-
-    Magnitudes are log-uniform on [0.1, 20] so that terms of different degree are told apart;
-    every fourth point is negative so that |x| and x, or sqrt(x^2) and x, differ somewhere.
-    """
-    import numpy as np
-
-    rng = random.Random("quizgen-points:" + ",".join(variables))
-    points = {}
-    for name in variables:
-        values = []
-        for k in range(N_POINTS):
-            magnitude = 10 ** rng.uniform(-1.0, math.log10(20.0))
-            values.append(-magnitude if k % 4 == 3 else magnitude)
-        array = np.array(values, dtype=np.complex128)
-        array.flags.writeable = False
-        points[name] = array
-    return points
-
-
 def evaluate_points(node: Node, env: dict):
     """Values at every sample point (complex128 array, or a Python number for a constant).
 
     Call inside ``numpy.errstate(all="ignore")``: inf and nan mark unusable points.
     """
+    if not node.has_var:
+        try:
+            return complex(_ev(node, None))
+        except AnswerError:
+            return complex("nan")
     return _POINTS[node.op](node, env)
 
 
 def _p_ev(node, env):
+    if not node.has_var:
+        try:
+            return _ev(node, None)
+        except AnswerError:
+            return complex("nan")
     return _POINTS[node.op](node, env)
 
 
@@ -228,14 +271,35 @@ def _p_pow(node, env):
     base = _p_ev(node.args[0], env)
     exponent = _p_ev(node.args[1], env)
     exp_node = node.args[1]
-    if exp_node.op == "num" and exp_node.value == int(exp_node.value):
+    if not exp_node.has_var and isinstance(exponent, float) and exponent.is_integer():
         # integer powers by repeated multiplication stay exact on the real axis
-        return np.power(base + 0j, int(exp_node.value))
+        return np.power(base + 0j, int(exponent))
     return np.power(base + 0j, exponent)
 
 
 def _p_call(node, env):
-    return _POINT_FUNCTIONS[node.value](_p_ev(node.args[0], env) + 0j)
+    name = node.value
+    if name in ("max", "min"):
+        import numpy as np
+
+        values = [_real_or_nan(_p_ev(a, env)) for a in node.args]
+        pick = np.maximum if name == "max" else np.minimum
+        out = values[0]
+        for v in values[1:]:
+            out = pick(out, v)  # nan (an undefined argument) propagates
+        return out + 0j
+    x = _p_ev(node.args[0], env) + 0j
+    if name in REAL_ONLY:
+        x = _real_or_nan(x)
+    return _POINT_FUNCTIONS[name](x)
+
+
+def _real_or_nan(z):
+    """The real part where z is real, nan where it is not (real-only functions)."""
+    import numpy as np
+
+    z = np.asarray(z, dtype=complex)
+    return np.where(np.abs(z.imag) <= 1e-12 * np.maximum(1.0, np.abs(z.real)), z.real, np.nan)
 
 
 def _p_root(node, env):
@@ -250,13 +314,27 @@ def _p_root(node, env):
     return np.where(real_negative, -np.power(-x, 1.0 / n), principal)
 
 
-def _p_const_subtree(node, env):
-    return evaluate_scalar(node)
-
-
 def _point_functions():
     import numpy as np
 
+    def real_part(fn):
+        """A real function of arrays, nan where the argument is not real (see _real_or_nan)."""
+        return lambda z: np.asarray(fn(np.real(z)), dtype=float) + 0j
+
+    def sigmoid(z):
+        real = np.isreal(z)
+        x = np.where(real, z.real, 0.0)
+        stable = np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))),
+                          np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))
+        return np.where(real, stable + 0j, 1 / (1 + np.exp(-z)))
+
+    def softplus(z):
+        real = np.isreal(z)
+        x = np.where(real, z.real, 0.0)
+        stable = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+        return np.where(real, stable + 0j, np.log(1 + np.exp(z)))
+
+    erf = np.frompyfunc(lambda x: math.erf(x) if x == x else math.nan, 1, 1)
     return {
         "sin": np.sin, "cos": np.cos, "tan": np.tan,
         "cot": lambda z: 1 / np.tan(z), "sec": lambda z: 1 / np.cos(z),
@@ -265,6 +343,11 @@ def _point_functions():
         "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
         "exp": np.exp, "log": np.log, "log10": np.log10, "log2": np.log2,
         "sqrt": np.sqrt, "abs": lambda z: np.abs(z) + 0j,
+        "sigmoid": sigmoid, "softplus": softplus,
+        "log1p": np.log1p, "expm1": np.expm1,
+        "relu": real_part(lambda x: np.maximum(x, 0.0)),
+        "sign": real_part(np.sign), "floor": real_part(np.floor), "ceil": real_part(np.ceil),
+        "erf": real_part(lambda x: erf(x).astype(float)),
     }
 
 
@@ -277,7 +360,6 @@ class _LazyFunctions(dict):
 _POINT_FUNCTIONS = _LazyFunctions()
 
 _POINTS = {
-    "num": _num, "var": _p_var, "const": _const, "neg": _p_neg, "add": _p_add, "sub": _p_sub,
-    "mul": _p_mul, "div": _p_div, "pow": _p_pow, "call": _p_call, "root": _p_root,
-    "fact": _p_const_subtree, "vec": _vec,
+    "var": _p_var, "neg": _p_neg, "add": _p_add, "sub": _p_sub, "mul": _p_mul, "div": _p_div,
+    "pow": _p_pow, "call": _p_call, "root": _p_root, "vec": _vec,
 }
