@@ -49,9 +49,9 @@ class Deadline:
     def remaining(self) -> float:
         return self.end - time.monotonic()
 
-    def check(self, method: str = "parse") -> None:
+    def check(self) -> None:
         if time.monotonic() > self.end:
-            raise AnswerError("timeout", method=method)
+            raise AnswerError("timeout", method="timeout")
 
 
 @dataclass

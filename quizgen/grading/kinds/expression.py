@@ -51,14 +51,14 @@ def equivalent(want: Node, got: Node, points: dict, ctx: Context, got_values=Non
         return "incorrect", "random-points", where
     if not allow_sympy:
         return None, "random-points", None
-    ctx.deadline.check("sympy")
+    ctx.deadline.check()
     outcome = symbolic.equivalent(want, got, ctx.variables, ctx.deadline.remaining())
     if outcome == symbolic.EQUIVALENT:
         return "correct", "sympy", None
     if outcome == symbolic.DIFFERENT:
         return "incorrect", "sympy", None
     if outcome == symbolic.TIMEOUT:
-        raise AnswerError("timeout", method="sympy")
+        raise AnswerError("timeout", method="timeout")
     raise AnswerError("undecided", method="sympy")
 
 
