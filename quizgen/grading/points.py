@@ -23,6 +23,7 @@ import random
 from .variables import Variable
 
 N_POINTS = 12
+N_MORE = 64  # a second, larger sample when too few of the first points count
 PROCESS_SECRET = os.urandom(32)
 _LOG_LOW, _LOG_HIGH = -1.0, math.log10(20.0)
 
@@ -31,26 +32,26 @@ def _magnitude(rng: random.Random) -> float:
     return 10 ** rng.uniform(_LOG_LOW, _LOG_HIGH)
 
 
-def _signs(rng: random.Random) -> list[int]:
-    signs = [1, -1] * (N_POINTS // 2) + [1] * (N_POINTS % 2)
+def _signs(rng: random.Random, n: int) -> list[int]:
+    signs = [1, -1] * (n // 2) + [1] * (n % 2)
     rng.shuffle(signs)
     return signs
 
 
-def _draw(domain: str, rng: random.Random) -> list[float]:
+def _draw(domain: str, rng: random.Random, n: int) -> list[float]:
     if domain == "real":
-        return [s * _magnitude(rng) for s in _signs(rng)]
+        return [s * _magnitude(rng) for s in _signs(rng, n)]
     if domain in ("positive", "nonnegative"):
-        return [_magnitude(rng) for _ in range(N_POINTS)]
+        return [_magnitude(rng) for _ in range(n)]
     if domain == "integer":
         return [float(s * rng.randint(1, 12)) if k else 0.0
-                for k, s in enumerate(_signs(rng))]
+                for k, s in enumerate(_signs(rng, n))]
     if domain == "positive_integer":
-        return [float(rng.randint(1, 25)) for _ in range(N_POINTS)]
+        return [float(rng.randint(1, 25)) for _ in range(n)]
     if domain == "unit_interval":
-        half = N_POINTS // 2
+        half = n // 2
         return ([rng.uniform(0.02, 0.98) for _ in range(half)]
-                + [1 - 10 ** rng.uniform(-3.0, -1.0) for _ in range(N_POINTS - half)])
+                + [1 - 10 ** rng.uniform(-3.0, -1.0) for _ in range(n - half)])
     raise ValueError(f"unknown domain {domain!r}")
 
 
@@ -59,14 +60,14 @@ def seed_for(secret: bytes, variables: tuple[Variable, ...], answer: str) -> byt
     return hmac.new(secret, key.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
 
 
-def sample_points(variables: tuple[Variable, ...], seed: bytes) -> dict:
-    """{name: complex128 array of N_POINTS values inside the variable's domain}."""
+def sample_points(variables: tuple[Variable, ...], seed: bytes, n: int = N_POINTS) -> dict:
+    """{name: complex128 array of n values inside the variable's domain}."""
     import numpy as np
 
-    rng = random.Random(int.from_bytes(seed[:16], "big"))
+    rng = random.Random(int.from_bytes(seed[:16], "big") + n)
     points = {}
     for variable in variables:
-        array = np.array(_draw(variable.domain, rng), dtype=np.complex128)
+        array = np.array(_draw(variable.domain, rng, n), dtype=np.complex128)
         array.flags.writeable = False
         points[variable.name] = array
     return points

@@ -15,13 +15,27 @@ from ..messages import AnswerError, message
 from ..mistakes import incorrect, matched
 from ..nodes import Node, render
 from ..numeric import evaluate_points
-from ..points import sample_points, seed_for
+from ..points import N_MORE, sample_points, seed_for
 from ..reading import expected_expression, freeze, read_expression
 from ..verdict import Verdict
 
 
-def points_for(answer: str, ctx: Context) -> dict:
-    return sample_points(ctx.variables, seed_for(ctx.secret, ctx.variables, answer))
+def points_for(answer: str, ctx: Context, n: int | None = None) -> dict:
+    seed = seed_for(ctx.secret, ctx.variables, answer)
+    return sample_points(ctx.variables, seed) if n is None else sample_points(
+        ctx.variables, seed, n)
+
+
+def more_points_for(answer: str, ctx: Context):
+    """A callable giving the larger second sample, drawn on first use only."""
+    cache: dict = {}
+
+    def more() -> dict:
+        if not cache:
+            cache.update(points_for(answer, ctx, N_MORE))
+        return cache
+
+    return more
 
 
 def values_at(tree: Node, points: dict):
@@ -31,20 +45,37 @@ def values_at(tree: Node, points: dict):
         return evaluate_points(tree, points)
 
 
-def equivalent(want: Node, got: Node, points: dict, ctx: Context, got_values=None,
-               allow_sympy: bool = True):
-    """(status or None if undecided, method, index of a disagreeing point or None)."""
+def _point(points: dict, index: int | None) -> dict[str, float] | None:
+    if index is None:
+        return None
+    return {name: float(values[index].real) for name, values in points.items()}
+
+
+def _at_points(want: Node, got: Node, points: dict, got_values=None):
+    """(state, the disagreeing point or None)."""
     import numpy as np
 
     want_values = values_at(want, points)
     got_values = values_at(got, points) if got_values is None else got_values
 
     def refine(index: int):
-        point = {name: float(values[index].real) for name, values in points.items()}
-        return precise.same_at(want, got, point)
+        return precise.same_at(want, got, _point(points, index))
 
     with np.errstate(all="ignore"):
         state, where = compare.compare_points(want_values, got_values, refine)
+    return state, _point(points, where)
+
+
+def equivalent(want: Node, got: Node, points: dict, ctx: Context, got_values=None,
+               allow_sympy: bool = True, more_points=None):
+    """(status or None if undecided, method, a point where they differ or None).
+
+    ``more_points()`` gives a larger sample to try when too few of ``points`` count (both
+    sides real only on a small part of the domain) before SymPy is asked."""
+    state, where = _at_points(want, got, points, got_values)
+    if state == compare.UNDECIDED and more_points is not None:
+        points = more_points()
+        state, where = _at_points(want, got, points)
     if state == compare.SAME:
         return "correct", "random-points", None
     if state == compare.DIFFERENT:
@@ -62,8 +93,8 @@ def equivalent(want: Node, got: Node, points: dict, ctx: Context, got_values=Non
     raise AnswerError("undecided", method="sympy")
 
 
-def describe_point(points: dict, index: int) -> str:
-    parts = [f"{name} = {values[index].real:.3g}" for name, values in points.items()]
+def describe_point(point: dict[str, float]) -> str:
+    parts = [f"{name} = {value:.3g}" for name, value in point.items()]
     return ", ".join(parts) if parts else "every point"
 
 
@@ -73,7 +104,8 @@ def grade(expected, answer: str, ctx: Context) -> Verdict:
     interpreted = render(tree)
     points = points_for(answer, ctx)
     values = values_at(tree, points)
-    status, method, where = equivalent(want, tree, points, ctx, values)
+    status, method, where = equivalent(want, tree, points, ctx, values,
+                                       more_points=more_points_for(answer, ctx))
     if status == "correct":
         return Verdict("correct", 1.0, message("correct", ctx.lang), interpreted, method)
 
@@ -82,8 +114,8 @@ def grade(expected, answer: str, ctx: Context) -> Verdict:
         return equivalent(other, tree, points, ctx, values, allow_sympy=False)[0] == "correct"
 
     mistake = matched(ctx.mistakes, matches, ctx.deadline)
-    if where is not None and points:
-        feedback = message("incorrect_expression", ctx.lang, point=describe_point(points, where))
+    if where:
+        feedback = message("incorrect_expression", ctx.lang, point=describe_point(where))
     else:
         feedback = message("incorrect_expression_symbolic", ctx.lang)
     return incorrect(0.0, feedback, interpreted, method, mistake, ctx.lang)

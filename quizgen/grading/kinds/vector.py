@@ -112,10 +112,12 @@ def grade(expected, answer: str, ctx: Context) -> Verdict:
         return _score_numbers(want, numbers, texts, shape, interpreted, ctx)
     points = expression.points_for(answer, ctx)
     values = [expression.values_at(leaf, points) for leaf in leaves]
+    more = expression.more_points_for(answer, ctx)
     methods, right = set(), []
     for entry, leaf, value in zip(want.entries, leaves, values):
         ctx.deadline.check()
-        status, method, _ = expression.equivalent(entry, leaf, points, ctx, value)
+        status, method, _ = expression.equivalent(entry, leaf, points, ctx, value,
+                                                  more_points=more)
         methods.add(method)
         right.append(status == "correct")
 
