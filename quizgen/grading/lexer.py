@@ -59,6 +59,7 @@ _FUNCTION_COMMANDS = {
 }
 
 _SPACE = re.compile(r"[\s$]+")
+_SPACE_CHARS = frozenset(" \t\r\n\x0b\x0c$")
 _NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _SUBSCRIPT = re.compile(r"_(?:\{\s*([A-Za-z0-9]+)\s*\}|([A-Za-z0-9]+))")
@@ -74,6 +75,7 @@ _SINGLE = {
 }
 
 
+@lru_cache(maxsize=1024)
 def name_table(variables: tuple[str, ...]) -> dict[str, str]:
     """Known names -> token kind. Declared variables shadow constants and functions (``e``)."""
     table = {name: "func" for name in FUNCTIONS}
@@ -98,9 +100,8 @@ def tokenize(text: str, variables: tuple[str, ...] = ()) -> list[Token]:
 
     while i < n:
         ch = norm[i]
-        m = _SPACE.match(norm, i)
-        if m:
-            i = m.end()
+        if ch in _SPACE_CHARS:
+            i = _SPACE.match(norm, i).end()
             continue
         if ch.isdigit() or (ch == "." and i + 1 < n and norm[i + 1].isdigit()):
             m = _NUMBER.match(norm, i)

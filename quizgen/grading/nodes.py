@@ -16,7 +16,7 @@ UNSET = object()  # Node.const before (or without) constant folding
 
 
 class Node:
-    __slots__ = ("op", "args", "value", "text", "pos", "depth", "has_var", "const")
+    __slots__ = ("op", "args", "value", "text", "pos", "depth", "has_var", "const", "fine")
 
     def __init__(self, op: str, args: tuple[Node, ...] = (), value=None, text: str = "",
                  pos: int = 0) -> None:
@@ -25,9 +25,15 @@ class Node:
         self.value = value
         self.text = text
         self.pos = pos
-        self.depth = 1 + max((a.depth for a in args), default=0)
-        self.has_var = op == "var" or any(a.has_var for a in args)
+        if len(args) == 2:  # the common case, without generator overhead
+            a, b = args
+            self.depth = 1 + (a.depth if a.depth > b.depth else b.depth)
+            self.has_var = a.has_var or b.has_var
+        else:
+            self.depth = 1 + max((a.depth for a in args), default=0)
+            self.has_var = op == "var" or any(a.has_var for a in args)
         self.const = UNSET  # a number, or the AnswerError evaluating it raises
+        self.fine = False  # holds a constant float64 cannot judge (compare.fine_constant)
 
     def __repr__(self) -> str:
         return f"Node({render(self)!r})"

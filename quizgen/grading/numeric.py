@@ -215,27 +215,31 @@ _SCALAR = {
 }
 
 
-# -- many points at once ---------------------------------------------------------------------
+# -- many points at once, over the reals -----------------------------------------------------
 
 def evaluate_points(node: Node, env: dict):
-    """Values at every sample point (complex128 array, or a Python number for a constant).
+    """Values at every sample point: a float64 array (or a float for a constant), nan where the
+    expression is not defined over the reals (any step leaves the reals, e.g. sqrt(x) at x < 0,
+    even when a later step would come back: sqrt(k/m)*sqrt(m/k) at k/m < 0).
+
+    ``log(1 + u)`` and ``exp(u) - 1`` are evaluated as log1p and expm1, which keep the digits
+    that 1 + u and the subtraction would lose (fewer points for the high-precision check).
 
     Call inside ``numpy.errstate(all="ignore")``: inf and nan mark unusable points.
     """
-    if not node.has_var:
-        try:
-            return complex(_ev(node, None))
-        except AnswerError:
-            return complex("nan")
-    return _POINTS[node.op](node, env)
+    return _p_ev(node, env)
 
 
 def _p_ev(node, env):
     if not node.has_var:
         try:
-            return _ev(node, None)
+            value = _ev(node, None)
         except AnswerError:
-            return complex("nan")
+            return math.nan
+        if isinstance(value, complex):
+            return value.real if abs(value.imag) <= 1e-12 * max(1.0, abs(value.real)) \
+                else math.nan
+        return float(value)
     return _POINTS[node.op](node, env)
 
 
@@ -252,7 +256,27 @@ def _p_add(node, env):
 
 
 def _p_sub(node, env):
-    return _p_ev(node.args[0], env) - _p_ev(node.args[1], env)
+    left, right = node.args
+    if left.op == "call" and left.value == "exp" and _is_one(right):
+        import numpy as np
+
+        return np.expm1(_p_ev(left.args[0], env))  # exp(u) - 1 without cancellation
+    return _p_ev(left, env) - _p_ev(right, env)
+
+
+def _is_one(node: Node) -> bool:
+    return not node.has_var and node.const == 1.0
+
+
+def _one_plus(node: Node) -> Node | None:
+    """u when ``node`` is 1 + u or u + 1 (for log1p), else None."""
+    if node.op == "add":
+        left, right = node.args
+        if _is_one(left):
+            return right
+        if _is_one(right):
+            return left
+    return None
 
 
 def _p_mul(node, env):
@@ -262,92 +286,64 @@ def _p_mul(node, env):
 def _p_div(node, env):
     import numpy as np
 
-    return np.true_divide(_p_ev(node.args[0], env), _p_ev(node.args[1], env) + 0j)
+    return np.true_divide(_p_ev(node.args[0], env), _p_ev(node.args[1], env))
 
 
 def _p_pow(node, env):
     import numpy as np
 
-    base = _p_ev(node.args[0], env)
-    exponent = _p_ev(node.args[1], env)
-    exp_node = node.args[1]
-    if not exp_node.has_var and isinstance(exponent, float) and exponent.is_integer():
-        # integer powers by repeated multiplication stay exact on the real axis
-        return np.power(base + 0j, int(exponent))
-    return np.power(base + 0j, exponent)
+    # A negative base and a non-integer exponent give nan, as over the reals.
+    return np.power(np.asarray(_p_ev(node.args[0], env), dtype=float), _p_ev(node.args[1], env))
 
 
 def _p_call(node, env):
-    name = node.value
-    if name in ("max", "min"):
-        import numpy as np
-
-        values = [_real_or_nan(_p_ev(a, env)) for a in node.args]
-        pick = np.maximum if name == "max" else np.minimum
-        out = values[0]
-        for v in values[1:]:
-            out = pick(out, v)  # nan (an undefined argument) propagates
-        return out + 0j
-    x = _p_ev(node.args[0], env) + 0j
-    if name in REAL_ONLY:
-        x = _real_or_nan(x)
-    return _POINT_FUNCTIONS[name](x)
-
-
-def _real_or_nan(z):
-    """The real part where z is real, nan where it is not (real-only functions)."""
     import numpy as np
 
-    z = np.asarray(z, dtype=complex)
-    return np.where(np.abs(z.imag) <= 1e-12 * np.maximum(1.0, np.abs(z.real)), z.real, np.nan)
+    name = node.value
+    if name in ("max", "min"):
+        pick = np.maximum if name == "max" else np.minimum  # nan (undefined) propagates
+        out = _p_ev(node.args[0], env)
+        for arg in node.args[1:]:
+            out = pick(out, _p_ev(arg, env))
+        return out
+    if name == "log":
+        rest = _one_plus(node.args[0])
+        if rest is not None:  # log(1 + u) without the rounding of 1 + u: log1p(u)
+            return np.log1p(np.asarray(_p_ev(rest, env), dtype=float))
+    return _POINT_FUNCTIONS[name](np.asarray(_p_ev(node.args[0], env), dtype=float))
 
 
 def _p_root(node, env):
     import numpy as np
 
-    x = _p_ev(node.args[0], env) + 0j
+    x = np.asarray(_p_ev(node.args[0], env), dtype=float)
     n = node.value
-    principal = np.power(x, 1.0 / n)
     if n % 2 == 0:
-        return principal
-    real_negative = (x.imag == 0) & (x.real < 0)
-    return np.where(real_negative, -np.power(-x, 1.0 / n), principal)
+        return np.power(x, 1.0 / n)  # nan below 0
+    return np.sign(x) * np.power(np.abs(x), 1.0 / n)  # the real odd root
 
 
 def _point_functions():
     import numpy as np
 
-    def real_part(fn):
-        """A real function of arrays, nan where the argument is not real (see _real_or_nan)."""
-        return lambda z: np.asarray(fn(np.real(z)), dtype=float) + 0j
-
-    def sigmoid(z):
-        real = np.isreal(z)
-        x = np.where(real, z.real, 0.0)
-        stable = np.where(x >= 0, 1 / (1 + np.exp(-np.abs(x))),
-                          np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))))
-        return np.where(real, stable + 0j, 1 / (1 + np.exp(-z)))
-
-    def softplus(z):
-        real = np.isreal(z)
-        x = np.where(real, z.real, 0.0)
-        stable = np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
-        return np.where(real, stable + 0j, np.log(1 + np.exp(z)))
+    def sigmoid(x):
+        z = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
 
     erf = np.frompyfunc(lambda x: math.erf(x) if x == x else math.nan, 1, 1)
     return {
         "sin": np.sin, "cos": np.cos, "tan": np.tan,
-        "cot": lambda z: 1 / np.tan(z), "sec": lambda z: 1 / np.cos(z),
-        "csc": lambda z: 1 / np.sin(z),
+        "cot": lambda x: 1 / np.tan(x), "sec": lambda x: 1 / np.cos(x),
+        "csc": lambda x: 1 / np.sin(x),
         "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
         "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
         "exp": np.exp, "log": np.log, "log10": np.log10, "log2": np.log2,
-        "sqrt": np.sqrt, "abs": lambda z: np.abs(z) + 0j,
-        "sigmoid": sigmoid, "softplus": softplus,
-        "log1p": np.log1p, "expm1": np.expm1,
-        "relu": real_part(lambda x: np.maximum(x, 0.0)),
-        "sign": real_part(np.sign), "floor": real_part(np.floor), "ceil": real_part(np.ceil),
-        "erf": real_part(lambda x: erf(x).astype(float)),
+        "sqrt": np.sqrt, "abs": np.abs,
+        "sigmoid": sigmoid,
+        "softplus": lambda x: np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))),
+        "log1p": np.log1p, "expm1": np.expm1, "relu": lambda x: np.maximum(x, 0.0),
+        "sign": np.sign, "floor": np.floor, "ceil": np.ceil,
+        "erf": lambda x: erf(x).astype(float),
     }
 
 

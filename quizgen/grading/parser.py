@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+from .compare import fine_constant
 from .functions import VARIADIC
 from .lexer import Token, tokenize
 from .messages import AnswerError
@@ -76,9 +77,11 @@ class _Parser:
             raise AnswerError("too_deep", pos, limit=MAX_TREE_DEPTH)
         if op == "vec":
             return made
+        fine = False
         for arg in args:
             if arg.op == "vec":
                 raise AnswerError("vector_in_arithmetic", arg.pos)
+            fine = fine or arg.fine
         if op == "pow":
             exponent = _constant_of(args[1])
             if exponent is not None and not abs(exponent) <= MAX_EXPONENT:
@@ -89,6 +92,8 @@ class _Parser:
                 raise AnswerError("factorial", pos, limit=MAX_FACTORIAL)
         if not made.has_var:
             fold(made)  # O(1): the children's values are cached already
+            fine = fine or fine_constant(made)
+        made.fine = fine
         return made
 
     # -- grammar -------------------------------------------------------------------------------

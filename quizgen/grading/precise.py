@@ -2,20 +2,38 @@
 doubt (mpmath, which SymPy depends on; no SymPy import).
 
 A decimal the student typed is read as its exact value at the working precision, and the sample
-point (a float64) is exact in binary, so a true difference between two expressions does not
-depend on the precision while round-off shrinks with it. ``same_at`` evaluates both trees at
-``LOW`` and ``HIGH`` significant digits and compares the two differences.
+point (a float64) is exact in binary, so two equal expressions agree there to about
+10^-digits times the condition of their evaluation, while a true difference keeps its size.
+``same_at`` evaluates at ``DIGITS``; a difference below ``RELATIVE`` is round-off. Otherwise it
+evaluates again at twice the digits: round-off shrinks by many orders of magnitude (18 digits
+cancel in tanh(x)/2 + 1/2 at x = -20), a true difference does not.
+
+As in float64, a point counts only where every step is real.
 """
 
 from __future__ import annotations
 
 from .nodes import Node
 
-LOW, HIGH = 30, 60  # decimal digits
-_SHRINK = 1e-20  # round-off shrinks by about 10^-(HIGH-LOW); a true difference stays put
+DIGITS = 40
+RELATIVE = 1e-28  # leaves twelve digits for cancellation in the evaluation itself
+_SHRINK = 1e-20  # at twice the digits round-off shrinks by ~1e-40; a true difference stays
+
+
+class _NotReal(Exception):
+    pass
+
+
+_FUNCTIONS: dict = {}
 
 
 def _functions(mp):
+    if not _FUNCTIONS:
+        _FUNCTIONS.update(_function_table(mp))
+    return _FUNCTIONS
+
+
+def _function_table(mp):
     def real_only(fn):
         def call(x):
             if isinstance(x, mp.mpc):
@@ -38,6 +56,15 @@ def _functions(mp):
 
 
 def _evaluate(node: Node, env: dict, mp, functions):
+    value = _step(node, env, mp, functions)
+    if isinstance(value, mp.mpc):
+        if value.imag != 0:
+            raise _NotReal  # undefined over the reals here, whatever comes after
+        value = value.real
+    return value
+
+
+def _step(node: Node, env: dict, mp, functions):
     op = node.op
     if op == "num":
         return mp.mpf(node.text) if node.text else mp.mpf(node.value)
@@ -90,25 +117,25 @@ def _difference(want: Node, got: Node, point: dict, digits: int):
         try:
             a = _evaluate(want, env, mp, functions)
             b = _evaluate(got, env, mp, functions)
-        except (ValueError, ZeroDivisionError, OverflowError):
+        except (_NotReal, ValueError, ZeroDivisionError, OverflowError):
             return None
         if not (mp.isfinite(a) and mp.isfinite(b)):
             return None
-        if mp.im(a) != 0 or mp.im(b) != 0:
-            return None  # not real here: the point does not count
-        return abs(float(mp.re(b) - mp.re(a))), max(abs(float(mp.re(a))), abs(float(mp.re(b))))
+        return abs(b - a), max(abs(a), abs(b))
 
 
 def same_at(want: Node, got: Node, point: dict[str, float]) -> bool | None:
-    """True if the two expressions are equal at ``point`` (differences are round-off), False if
-    they truly differ, None if the point does not count (undefined or not real there)."""
-    low = _difference(want, got, point, LOW)
-    high = _difference(want, got, point, HIGH)
-    if low is None or high is None:
+    """True if the two expressions are equal at ``point`` (their difference is round-off),
+    False if they truly differ, None if the point does not count (undefined or not real)."""
+    found = _difference(want, got, point, DIGITS)
+    if found is None:
         return None
-    (d_low, _), (d_high, _) = low, high
-    if d_high == 0.0 or d_high <= _SHRINK * d_low:
+    difference, scale = found
+    if difference <= RELATIVE * scale:
         return True
-    if d_high >= 0.5 * d_low:
-        return False  # what survives 60 digits unchanged is a difference of the functions
-    return None  # neither: the point does not count
+    again = _difference(want, got, point, 2 * DIGITS)
+    if again is None:
+        return None
+    if again[0] <= _SHRINK * difference:
+        return True
+    return False if again[0] >= difference / 2 else None

@@ -9,6 +9,7 @@ assumptions the SymPy fallback gives the symbol.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .messages import AnswerError
 from .normalize import canonical_name
@@ -60,6 +61,15 @@ def parse_variables(specs) -> tuple[Variable, ...]:
     """Variables from a comma-separated string or an iterable of specs; duplicates refused."""
     if isinstance(specs, str):
         specs = [s for s in specs.split(",") if s.strip()]
+    specs = tuple(specs)
+    try:
+        return _parse_variables(specs)
+    except TypeError:  # unhashable specs
+        return _parse_variables.__wrapped__(specs)
+
+
+@lru_cache(maxsize=1024)
+def _parse_variables(specs: tuple) -> tuple[Variable, ...]:
     variables = tuple(parse_variable(s) for s in specs)
     names = [v.name for v in variables]
     if len(set(names)) != len(names):

@@ -39,10 +39,8 @@ def more_points_for(answer: str, ctx: Context):
 
 
 def values_at(tree: Node, points: dict):
-    import numpy as np
-
-    with np.errstate(all="ignore"):
-        return evaluate_points(tree, points)
+    """Values at the points (call inside numpy.errstate(all="ignore"), as grade does)."""
+    return evaluate_points(tree, points)
 
 
 def _point(points: dict, index: int | None) -> dict[str, float] | None:
@@ -53,16 +51,14 @@ def _point(points: dict, index: int | None) -> dict[str, float] | None:
 
 def _at_points(want: Node, got: Node, points: dict, got_values=None):
     """(state, the disagreeing point or None)."""
-    import numpy as np
-
     want_values = values_at(want, points)
     got_values = values_at(got, points) if got_values is None else got_values
 
     def refine(index: int):
         return precise.same_at(want, got, _point(points, index))
 
-    with np.errstate(all="ignore"):
-        state, where = compare.compare_points(want_values, got_values, refine)
+    confirm = 2 if want.fine or got.fine else 0
+    state, where = compare.compare_points(want_values, got_values, refine, confirm)
     return state, _point(points, where)
 
 
@@ -99,6 +95,13 @@ def describe_point(point: dict[str, float]) -> str:
 
 
 def grade(expected, answer: str, ctx: Context) -> Verdict:
+    import numpy as np
+
+    with np.errstate(all="ignore"):  # inf and nan mark points that do not count
+        return _grade(expected, answer, ctx)
+
+
+def _grade(expected, answer: str, ctx: Context) -> Verdict:
     want = expected_expression(freeze(expected), ctx.names)
     tree = read_expression(answer, ctx.names)
     interpreted = render(tree)

@@ -94,6 +94,15 @@ def _wrong_shape(want, shape, interpreted, lang) -> Verdict:
 
 
 def grade(expected, answer: str, ctx: Context) -> Verdict:
+    if not ctx.names:
+        return _grade(expected, answer, ctx)  # numbers only: no NumPy
+    import numpy as np
+
+    with np.errstate(all="ignore"):  # inf and nan mark points that do not count
+        return _grade(expected, answer, ctx)
+
+
+def _grade(expected, answer: str, ctx: Context) -> Verdict:
     want = expected_vector(freeze(expected), ctx.names)
     literals = None if ctx.names else plain_list(answer)
     if literals is not None:
