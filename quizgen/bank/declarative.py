@@ -73,9 +73,7 @@ class DeclarativeFamily:
         return dict(self.spec.tolerance)
 
     def variables(self, params: dict) -> list[str]:
-        # The declared "name:domain" strings are what quiz.json's vars will hold; until the
-        # grader reads domains, only the names go there.  TODO: return self.spec.variables.
-        return [v.partition(":")[0] for v in self.spec.variables]
+        return list(self.spec.variables)  # "name:domain", as quiz.json's vars hold them
 
     def answer(self, params: dict):
         variant = self._variant(params)
@@ -122,7 +120,8 @@ class DeclarativeFamily:
             if self.spec.variables:
                 import sympy
 
-                values.update((n, sympy.Symbol(n)) for n in self.variables(params))
+                # Plain symbols: SymPy's own simplifications then hold on every domain.
+                values.update((n, sympy.Symbol(n)) for n in self.spec.variable_names)
             found = _Variant(values, self._exact(self.spec.answer, values, "answer.formula"))
             if len(self._variants) >= self.CACHE:
                 self._variants.clear()
@@ -154,7 +153,7 @@ class DeclarativeFamily:
 
         text = sympy.sstr(exact)
         try:  # the key must be in the notation the grader reads
-            formulas.read(text, tuple(self.variables({})))
+            formulas.read(text, self.spec.variable_names)
         except formulas.FormulaError as e:
             raise self._fail(key, f"SymPy writes it as {text!r}, which the grader cannot read "
                                   f"({e})", values) from None

@@ -139,7 +139,7 @@ def _digits(node: Node, values: dict[str, Any]) -> int:
 
     op = node.op
     if op == "num":
-        f = Fraction(node.text)
+        f = Fraction(node.text or repr(node.value))
         return _rational_digits(f.numerator, f.denominator)
     if op == "var":
         value = values[node.value]
@@ -173,6 +173,12 @@ _FUNCTIONS: dict[str, Callable[[complex], complex]] = {
     "acos": cmath.acos, "atan": cmath.atan, "sinh": cmath.sinh, "cosh": cmath.cosh,
     "tanh": cmath.tanh, "exp": cmath.exp, "log": cmath.log, "log10": cmath.log10,
     "log2": lambda z: cmath.log(z) / math.log(2), "sqrt": cmath.sqrt, "abs": abs,
+    "sigmoid": lambda z: 1 / (1 + cmath.exp(-z)), "softplus": lambda z: cmath.log(1 + cmath.exp(z)),
+    "relu": lambda z: max(z.real, 0), "sign": lambda z: (z.real > 0) - (z.real < 0),
+    "max": lambda *zs: max(z.real for z in zs), "min": lambda *zs: min(z.real for z in zs),
+    "floor": lambda z: math.floor(z.real), "ceil": lambda z: math.ceil(z.real),
+    "log1p": lambda z: cmath.log(1 + z), "expm1": lambda z: cmath.exp(z) - 1,
+    "erf": lambda z: math.erf(z.real),
 }
 _OPERATORS: dict[str, Callable[..., complex]] = {
     "neg": lambda a: -a, "add": lambda a, b: a + b, "sub": lambda a, b: a - b,
@@ -185,7 +191,7 @@ def _approx(node: Node, values: dict[str, Any]) -> complex | None:
     soon as a step leaves the float range."""
     op = node.op
     if op == "num":
-        return complex(float(Fraction(node.text)))
+        return complex(float(Fraction(node.text or repr(node.value))))
     if op == "var":
         value = values[node.value]
         return complex(float(value)) if getattr(value, "is_number", False) else None
@@ -198,7 +204,7 @@ def _approx(node: Node, values: dict[str, Any]) -> complex | None:
         if op in _OPERATORS:
             result = _OPERATORS[op](*args)
         elif op == "call" and node.value in _FUNCTIONS:
-            result = _FUNCTIONS[node.value](*args)
+            result = complex(_FUNCTIONS[node.value](*args))
         elif op == "root":
             result = abs(args[0]) ** (1 / node.value)
         elif op == "fact":

@@ -28,11 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from question_bank import DEFAULT_TOLERANCE
+from quizgen.grading.variables import VariableError, parse_variables
 
 from . import formulas, placeholders
 
 KINDS = ("number", "vector", "expression")
-DOMAINS = ("real", "positive", "nonnegative", "integer", "positive_integer", "unit_interval")
 TOP_KEYS = ("id", "topic", "title", "kind", "tolerance", "variables", "params", "answer",
             "prompt", "mistakes", "solution")
 MIN_MISTAKES = 2  # as quizgen.sampling: they double as multiple-choice distractors
@@ -61,6 +61,7 @@ class Spec:
     kind: str
     tolerance: dict[str, float]
     variables: list[str]  # as declared, "x:real"
+    variable_names: tuple[str, ...]
     params: list[Param]
     answer: formulas.Formula
     check: formulas.Formula | None
@@ -184,25 +185,27 @@ class Reader:
                 self.problem(f"tolerance.{key}", "must not be negative")
         return {k: v for k, v in value.items() if k in ("rtol", "atol", "sigfigs")}
 
-    def variables(self, value: Any, kind: str) -> list[str]:
+    def variables(self, value: Any, kind: str) -> tuple[list[str], tuple[str, ...]]:
+        """The declared variables as written ("x:real"), and their names."""
         if kind != "expression":
             if value is not None:
                 self.problem("variables", 'only an expression answer has variables (kind = '
                                           '"expression")')
-            return []
+            return [], ()
         if not (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
             self.problem("variables", 'an expression answer declares its variables, e.g. '
                                       'variables = ["x:real", "t:positive_integer"]')
-            return []
-        for declared in value:
-            name, _, domain = declared.partition(":")
+            return [], ()
+        try:  # the grader's own reading of "name:domain", as quiz.json's vars will hold them
+            names = tuple(v.name for v in parse_variables(value))
+        except VariableError as e:
+            self.problem("variables", str(e))
+            return [], ()
+        for name in names:
             if not formulas.is_single_name(name):
                 self.problem("variables", f"{name!r} is not a name the grader reads as one "
                                           "variable (letters and digits, one optional _sub)")
-            if domain and domain not in DOMAINS:
-                self.problem("variables", f"{declared!r}: unknown domain {domain!r} (one of: "
-                                          f"{', '.join(DOMAINS)})")
-        return list(value)
+        return list(value), names
 
     def params(self, table: Any, variables: tuple[str, ...]) -> list[Param]:
         if table is None:
@@ -354,8 +357,7 @@ class Reader:
         if kind not in KINDS:
             self.problem("kind", f"{kind!r}: must be one of {', '.join(KINDS)}")
         tolerance = self.tolerance(data.get("tolerance"))
-        variables = self.variables(data.get("variables"), kind)
-        var_names = tuple(v.partition(":")[0] for v in variables)
+        variables, var_names = self.variables(data.get("variables"), kind)
         self.param_names: tuple[str, ...] = ()
         params = self.params(data.get("params"), var_names)
         names = self.param_names + var_names
@@ -381,8 +383,8 @@ class Reader:
         if self.problems:
             return None
         return Spec(id=family_id, topic=topic, title=title, kind=kind, tolerance=tolerance,
-                    variables=variables, params=params, answer=answer, check=check,
-                    prompt=prompt, mistakes=mistakes,
+                    variables=variables, variable_names=var_names, params=params,
+                    answer=answer, check=check, prompt=prompt, mistakes=mistakes,
                     solution=solution or _default_solution(answer, names))
 
     def shapes(self, kind: str, answer, check, mistakes) -> None:

@@ -184,7 +184,7 @@ feedback = "Scale by the rate."
 """)
     q = _question(family, 0)
     lr = q.params["lr"]
-    assert q.kind == "expression" and q.vars == ["w", "g"]
+    assert q.kind == "expression" and q.vars == ["w:real", "g:real"]  # as declared
     assert grade_answer(q, f"-(g*{lr} - w)").status == "correct"
     verdict = grade_answer(q, f"w + {lr} g")
     assert verdict.status == "incorrect" and verdict.mistake == "ascent"
@@ -211,3 +211,29 @@ feedback = "no"
 
     with pytest.raises(BankError, match=r"div\.toml: answer\.formula: with a = 3, .*undefined"):
         _question(family, 0)
+
+
+def test_declared_domains_reach_the_grader(tmp_path):
+    """quiz.json holds "name:domain" as declared; on x > 0, |x| and x are the same answer."""
+    family = _family(tmp_path / "b", "norm", """
+kind = "expression"
+variables = ["x:positive"]
+[params]
+c = { int = [2, 5] }
+[answer]
+formula = "c*sqrt(x^2)"
+[prompt]
+en = "Simplify {c} sqrt(x^2) for x > 0."
+[[mistakes]]
+name = "squared"
+formula = "c*x^2"
+feedback = "The root undoes the square."
+[[mistakes]]
+name = "no_c"
+formula = "x"
+feedback = "Keep the factor."
+""")
+    q = _question(family, 0)
+    assert q.vars == ["x:positive"]
+    assert grade_answer(q, f"{q.params['c']}*x").status == "correct"
+    assert grade_answer(q, f"{q.params['c']}*abs(x)").status == "correct"

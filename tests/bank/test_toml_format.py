@@ -61,7 +61,7 @@ ROWS = [
     ("expression without variables", "[params]", 'kind = "expression"\n[params]',
      "variables", "declares its variables"),
     ("unknown domain", "[params]", 'kind = "expression"\nvariables = ["x:complex"]\n[params]',
-     "variables", "unknown domain 'complex'"),
+     "variables", "unknown domain 'complex' for variable 'x'"),
     ("derived from a later one", "a = { int = [1, 5] }",
      'b = { formula = "a + 1" }\na = { int = [1, 5] }', "params.b.formula",
      "uses a, defined after it"),
