@@ -37,8 +37,13 @@ def load(path: Path, shown: str, folder: str, origin: dict[str, str]):
 
 @dataclass
 class _Variant:
+    """Everything computed for one variant, once: build_question asks for each piece."""
+
     values: dict[str, Any]  # exact parameter values and the variables' Symbols
-    answer: Any  # exact SymPy value, or nested lists of them
+    exact: Any  # the answer: an exact SymPy value, or nested lists of them
+    answer: Any  # the answer as quiz.json stores it
+    answer_tex: str
+    mistakes: list  # each mistake's value as quiz.json stores it, in file order
 
 
 class DeclarativeFamily:
@@ -76,18 +81,15 @@ class DeclarativeFamily:
         return list(self.spec.variables)  # "name:domain", as quiz.json's vars hold them
 
     def answer(self, params: dict):
-        variant = self._variant(params)
-        return self._value(variant.answer, variant.values, "answer.formula")
+        return self._variant(params).answer
 
     def answer_tex(self, params: dict) -> str:
-        variant = self._variant(params)
-        return self._tex(variant.answer, variant.values, "answer.formula")
+        return self._variant(params).answer_tex
 
     def closed_form(self, params: dict):
         variant = self._variant(params)
-        formula = self.spec.check or self.spec.answer
-        exact = variant.answer if formula is self.spec.answer else self._exact(
-            formula, variant.values, "answer.check")
+        exact = variant.exact if self.spec.check is None else self._exact(
+            self.spec.check, variant.values, "answer.check")
         return matrix(exact) if isinstance(exact, list) else exact
 
     def prompt(self, params: dict, lang: str) -> str:
@@ -98,15 +100,11 @@ class DeclarativeFamily:
         return [placeholders.fill(step[lang], texts) for step in self.spec.solution]
 
     def mistakes(self, params: dict) -> list[Mistake]:
-        variant = self._variant(params)
         texts = self._texts(params)
-        found = []
-        for i, (name, formula, feedback) in enumerate(self.spec.mistakes, start=1):
-            key = f"mistakes[{i}].formula"
-            value = self._value(self._exact(formula, variant.values, key), variant.values, key)
-            found.append(Mistake(name, value, {lang: placeholders.fill(text, texts)
-                                               for lang, text in feedback.items()}))
-        return found
+        return [Mistake(name, value, {lang: placeholders.fill(text, texts)
+                                      for lang, text in feedback.items()})
+                for (name, _, feedback), value in zip(self.spec.mistakes,
+                                                      self._variant(params).mistakes)]
 
     # -- evaluation ---------------------------------------------------------------------------
     def _variant(self, params: dict) -> _Variant:
@@ -122,11 +120,21 @@ class DeclarativeFamily:
 
                 # Plain symbols: SymPy's own simplifications then hold on every domain.
                 values.update((n, sympy.Symbol(n)) for n in self.spec.variable_names)
-            found = _Variant(values, self._exact(self.spec.answer, values, "answer.formula"))
+            found = self._evaluate(values)
             if len(self._variants) >= self.CACHE:
                 self._variants.clear()
             self._variants[key] = found
         return found
+
+    def _evaluate(self, values: dict) -> _Variant:
+        key = "answer.formula"
+        exact = self._exact(self.spec.answer, values, key)
+        answer = self._value(exact, values, key)
+        mistakes = []
+        for i, (_, formula, _) in enumerate(self.spec.mistakes, start=1):
+            key = f"mistakes[{i}].formula"
+            mistakes.append(self._value(self._exact(formula, values, key), values, key))
+        return _Variant(values, exact, answer, self._tex(exact, answer), mistakes)
 
     def _fail(self, key: str, why: str, values: dict) -> BankError:
         shown = ", ".join(f"{p.name} = {num(float(values[p.name]))}" for p in self.spec.params
@@ -159,12 +167,12 @@ class DeclarativeFamily:
                                   f"({e})", values) from None
         return text
 
-    def _tex(self, exact, values: dict, key: str) -> str:
+    def _tex(self, exact, value) -> str:
+        """The answer as LaTeX, as the built-ins print it (8 significant figures)."""
         if self.KIND == "expression":
             import sympy
 
             return sympy.latex(exact)
-        value = self._float(exact, values, key)
         if not isinstance(value, list):
             return num(value, 8)
         if value and isinstance(value[0], list):

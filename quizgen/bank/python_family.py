@@ -44,11 +44,9 @@ class GuardedModule:
         def guarded(*args, **kwargs):
             try:
                 return value(*args, **kwargs)
-            except ModuleNotFoundError:
-                if name == "oracle":  # validate skips an oracle whose library is absent
-                    raise
-                raise self._error(name) from None
-            except Exception:
+            except Exception as e:
+                if name == "oracle" and isinstance(e, ModuleNotFoundError):
+                    raise  # validate skips an oracle whose library is absent
                 raise self._error(name) from None
 
         return guarded
@@ -102,10 +100,8 @@ def load(path: Path, root: Path, shown_root: str, origin: dict):
     except SyntaxError as e:
         del sys.modules[name]
         return None, [f"{shown}: line {e.lineno}: SyntaxError: {e.msg}"]
-    except BaseException as e:  # noqa: BLE001 - an import-time sys.exit is the file's fault too
+    except (Exception, SystemExit) as e:  # an import-time sys.exit is the file's fault too
         del sys.modules[name]
-        if isinstance(e, KeyboardInterrupt):
-            raise
         frame = bank_frame(e, root)
         line = f"line {frame[1]}: " if frame and frame[0] == path else ""
         return None, [f"{shown}: {line}on import: {one_line(e)}"]
