@@ -29,13 +29,13 @@ from typing import Any
 
 from question_bank import DEFAULT_TOLERANCE
 from quizgen.grading.variables import VariableError, parse_variables
+from quizgen.sampling import MIN_MISTAKES  # they double as multiple-choice distractors
 
 from . import formulas, placeholders
 
 KINDS = ("number", "vector", "expression")
 TOP_KEYS = ("id", "topic", "title", "kind", "tolerance", "variables", "params", "answer",
             "prompt", "mistakes", "solution")
-MIN_MISTAKES = 2  # as quizgen.sampling: they double as multiple-choice distractors
 # Bounds on what one file may ask for, so reading a bank costs little whatever it holds.
 MAX_FILE_BYTES = 256 * 1024
 MAX_PARAMS, MAX_MISTAKES, MAX_STEPS, MAX_CHOICES = 100, 50, 50, 1000
@@ -74,11 +74,12 @@ class Spec:
 def read_toml(path: Path, shown: str) -> tuple[dict | None, str | None]:
     """The file's table, or the one-line problem that stops it being read."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, f"{shown}: {size} bytes; a bank file may have at most {MAX_FILE_BYTES}"
         raw = path.read_bytes()
     except OSError as e:
         return None, f"{shown}: cannot read ({e.strerror})"
-    if len(raw) > MAX_FILE_BYTES:
-        return None, f"{shown}: {len(raw)} bytes; a bank file may have at most {MAX_FILE_BYTES}"
     try:
         return tomllib.loads(raw.decode("utf-8")), None
     except UnicodeDecodeError as e:
@@ -100,7 +101,8 @@ class Reader:
         self.no_zh: list[str] = []
 
     def problem(self, key: str, message: str) -> None:
-        self.problems.append(f"{self.shown}: {key}: {message}")
+        line = f"{self.shown}: {key}: {message}"  # one line, whatever a quoted key holds
+        self.problems.append(line.replace("\r", "\\r").replace("\n", "\\n"))
 
     @property
     def warnings(self) -> list[str]:
