@@ -3,9 +3,17 @@
 A formula in a bank file is data, never code. ``parse`` accepts only the grader's whitelist
 (numbers, declared names, ``+ - * / ^``, whitelisted functions) with its bounds on length,
 nesting and constant exponents. Sampled parameters can still make a formula expensive in exact
-arithmetic (``(K^n)^n`` with n drawn up to 1000 is an integer of millions of digits), so before
-SymPy builds a variant the digits that every exact number in the tree can reach are counted from
-the tree and the parameter values, and a formula over ``MAX_DIGITS`` is refused with a message.
+arithmetic, so each evaluation passes three guards, cheapest first:
+
+1. every step, computed in floating point, stays within a float's range (``tan(cosh(K^pi))``
+   would have SymPy reduce an argument of a billion digits);
+2. the digits any exact intermediate can reach, counted from the tree and the parameter
+   values, stay under ``MAX_DIGITS`` (``(a^K)^K`` with a = 1.000001, K = 1000 would be an
+   integer of millions of digits whose value is only about e);
+3. SymPy's own work (its constructors simplify, and may query assumptions at length) runs
+   under ``TIME_LIMIT`` per formula and variant.
+
+Each failure is a FormulaError with a sentence, never a hang or a traceback.
 """
 
 from __future__ import annotations
