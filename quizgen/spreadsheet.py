@@ -96,7 +96,8 @@ def decimal_point(cell: str) -> str:
     aside) is one number with a decimal comma; any other cell is returned unchanged."""
     text = cell.strip()
     comma = text.find(",")
-    if comma < 0 or _number_end(text, 0, ",") != len(text):
+    if comma < 0 or not text[comma + 1:comma + 2].isdigit() \
+            or _number_end(text, 0, ",") != len(text):
         return cell
     return text[:comma] + "." + text[comma + 1:]
 
