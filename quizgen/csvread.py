@@ -25,8 +25,8 @@ MAX_RECORD_LINES = 100  # lines one quoted cell may span before it counts as unc
 
 # What a line leaves behind at its end.
 END, OPEN, BAD = 0, 1, 2
-# Scanner states within a line.
-_START, _PLAIN, _QUOTED, _QUOTE_SEEN, _CLOSED = range(5)
+# Scanner states at a line's start: at a cell's start, or inside a quoted cell.
+_START, _QUOTED = range(2)
 
 
 @dataclass
@@ -48,61 +48,51 @@ def _scan(line: str, state: int, delimiter: str, cells: list[str] | None,
     """Run the CSV automaton over one line from ``state`` (``_START`` or ``_QUOTED``).
 
     Returns END (the record may end here), OPEN (inside a quoted cell at the end of the line)
-    or BAD. With ``cells``/``piece`` given, finished cells are appended to ``cells`` and the
-    text of the cell in progress is collected in ``piece``. Each step jumps to the next quote
-    or delimiter with ``str.find``, so the cost is linear in the line.
+    or BAD (text right after a closing quote). With ``cells``/``piece`` given, finished cells
+    are appended to ``cells`` and the text of a quoted cell in progress is collected in
+    ``piece``. The loop turns once per quote: unquoted stretches are found and split by
+    ``str.find``/``str.split``, so the cost is linear in the line.
     """
     i, n = 0, len(line)
     collect = cells is not None
-    while i < n:
+    while True:
         if state == _START:
-            if line[i] == QUOTE:
-                state, i = _QUOTED, i + 1
-                continue
-            state = _PLAIN
-        if state == _PLAIN:  # an unquoted cell: a quote inside it is just a character
-            j = line.find(delimiter, i)
-            end = n if j < 0 else j
-            if collect:
-                piece.append(line[i:end])
-            if j < 0:
-                break
-            if collect:
-                cells.append("".join(piece))
-                piece.clear()
-            state, i = _START, j + 1
-            continue
-        if state == _QUOTED:
+            # Up to the next quote that opens a cell (one at a cell's start); any other quote
+            # is an ordinary character of an unquoted cell.
             j = line.find(QUOTE, i)
+            while j > i and line[j - 1] != delimiter:
+                j = line.find(QUOTE, j + 1)
             if collect:
-                piece.append(line[i:] if j < 0 else line[i:j])
+                parts = line[i:n if j < 0 else j].split(delimiter)
+                cells.extend(parts if j < 0 else parts[:-1])  # (then: the quoted cell's "")
             if j < 0:
-                return OPEN
-            state, i = _QUOTE_SEEN, j + 1
+                return END
+            state, i = _QUOTED, j + 1
             continue
-        c = line[i]
-        if state == _QUOTE_SEEN:  # just after a quote inside a quoted cell
-            if c == QUOTE:  # "" is one quote
-                if collect:
-                    piece.append(QUOTE)
-                state, i = _QUOTED, i + 1
-                continue
-            state = _CLOSED
-        # _CLOSED: after the closing quote only blanks may come before the delimiter.
-        if c == delimiter:
+        # _QUOTED: up to the next quote; "" is a quote, a single one closes the cell.
+        j = line.find(QUOTE, i)
+        if j < 0:
             if collect:
-                cells.append("".join(piece))
-                piece.clear()
-            state, i = _START, i + 1
-        elif c in " \t":
+                piece.append(line[i:])
+            return OPEN
+        if collect:
+            piece.append(line[i:j])
+        i = j + 1
+        if i < n and line[i] == QUOTE:
+            if collect:
+                piece.append(QUOTE)
             i += 1
-        else:
+            continue
+        while i < n and line[i] != delimiter and line[i] in " \t":
+            i += 1  # blanks between the closing quote and the delimiter
+        if i < n and line[i] != delimiter:
             return BAD
-    if collect and state != _QUOTED:
-        # the line ends the record: the last cell is complete (an empty one after a delimiter)
-        cells.append("".join(piece))
-        piece.clear()
-    return OPEN if state == _QUOTED else END
+        if collect:
+            cells.append("".join(piece))
+            piece.clear()
+        if i == n:
+            return END
+        state, i = _START, i + 1
 
 
 def split_lines(text: str) -> list[str]:
@@ -139,9 +129,11 @@ def read_records(text: str, delimiters: tuple[str, ...] = (",",), *, max_cell: i
     delimiter = sniff_delimiter(header, delimiters)
     # As a record's first line, and as the continuation of an open quoted cell. A line
     # without a quote is the common case and needs no scan.
-    first = [END if QUOTE not in s else _scan(s, _START, delimiter, None, None) for s in lines]
-    inside = [OPEN if QUOTE not in s else _scan(s, _QUOTED, delimiter, None, None)
-              for s in lines]
+    quoted = [QUOTE in s for s in lines]
+    first = [_scan(s, _START, delimiter, None, None) if q else END
+             for s, q in zip(lines, quoted)]
+    inside = [_scan(s, _QUOTED, delimiter, None, None) if q else OPEN
+              for s, q in zip(lines, quoted)]
     # close[i]: (outcome, line) of a quoted cell open at the start of line i: (END, j) closes
     # on line j, (BAD, j) hits text after a quote on line j, (OPEN, n) never closes.
     close: list[tuple[int, int]] = [(OPEN, n)] * (n + 1)
@@ -176,7 +168,9 @@ def read_records(text: str, delimiters: tuple[str, ...] = (",",), *, max_cell: i
         cells: list[str] = []
         piece: list[str] = []
         state = _START
-        for j in range(i, last + 1):
+        if last == i and not quoted[i]:
+            cells = lines[i].split(delimiter)  # the common case, at C speed
+        for j in range(i, last + 1) if not cells else ():
             if j > i:
                 piece.append("\n")  # a quoted cell spanning lines keeps its line breaks
             state = _QUOTED if _scan(lines[j], state, delimiter, cells, piece) == OPEN \
