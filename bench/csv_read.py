@@ -37,7 +37,7 @@ def export(rows: int, multiline: bool, rng: random.Random) -> str:
     w.writerow(["student", "name", "Timestamp", *(f"q{i}" for i in range(1, 21))])
     for r in range(rows):
         answers = []
-        for q in range(20):
+        for _ in range(20):
             roll = rng.random()
             if roll < 0.1:
                 answers.append(f"[{rng.random():.3f}, {rng.random():.3f}]")  # quoted: commas

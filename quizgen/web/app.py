@@ -27,6 +27,8 @@ from flask import Flask, Response, abort, g, jsonify, request, session
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from quizgen.export.templating import environment, template_root
+from quizgen.safejson import JSONInputError
+from quizgen.safejson import load as load_json
 
 from .classroom import Classroom
 from .i18n import LANGS, UI, other_lang
@@ -37,7 +39,6 @@ from .security import (
     SignInLimiter,
     SignInPolicy,
     csrf_ok,
-    json_body_problem,
     new_secret,
     security_headers,
 )
@@ -96,9 +97,10 @@ def create_app(classroom: Classroom, options: WebOptions) -> Flask:
         if length is not None and length > options.max_body:
             abort(413)
         if request.is_json and request.method in ("POST", "PUT", "PATCH"):
-            problem = json_body_problem(request.get_data(cache=True))
-            if problem is not None:
-                abort(400, description=problem)
+            try:  # depth-bounded (quizgen.safejson): no route ever parses an unbounded body
+                load_json(request.get_data(cache=True))
+            except JSONInputError as e:
+                abort(400, description=f"the JSON body: {e}")
         lang = request.args.get("lang")
         if lang in LANGS:
             session["lang"] = lang

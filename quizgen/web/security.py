@@ -11,14 +11,12 @@
   doubling wait past a free allowance; a right token is never refused (see docs/web.md).
 * :func:`security_headers`: a Content-Security-Policy with no inline script, no framing, no
   referrer, and ``no-store`` on every page (pages carry answers and verdicts).
-* :func:`json_body_problem`: a JSON body's depth is bounded before any parser sees it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import math
 import secrets
 import threading
@@ -223,43 +221,3 @@ def security_headers(headers, *, csp: str = CSP) -> None:
     headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cache-Control", "no-store")
-
-
-MAX_JSON_DEPTH = 32  # the preview sends {"question": ..., "text": ...}: depth 1
-
-
-def json_body_problem(body: bytes, max_depth: int = MAX_JSON_DEPTH) -> str | None:
-    """Why a JSON request body cannot be read (one line), or None when it can.
-
-    The nesting depth is counted first, in one pass that skips strings, so that no parser
-    recursion ever runs on a body nested deeper than ``max_depth``.
-    """
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return f"the JSON body is not UTF-8 (byte {e.start})"
-    depth, in_string, escaped = 0, False, False
-    for position, c in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c in "[{":
-            depth += 1
-            if depth > max_depth:
-                return f"the JSON body is nested deeper than {max_depth} levels " \
-                       f"(character {position + 1})"
-        elif c in "]}":
-            depth -= 1
-    try:
-        json.loads(text)
-    except ValueError as e:
-        if isinstance(e, json.JSONDecodeError):
-            return f"the JSON body is malformed: line {e.lineno} column {e.colno}: {e.msg}"
-        return f"the JSON body is malformed: {e}"
-    return None
