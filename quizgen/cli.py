@@ -251,7 +251,9 @@ def grade(quiz_file, submissions, out, db) -> None:
         raise InputError(str(e)) from None
     for problem in batch.problems:
         click.echo(f"{submissions}: {problem}", err=True)
-    total = quiz.total_points
+    # Out of the questions the file holds: a file of q1-q4 changes nothing else.
+    held = {qid for row in batch.rows for qid in row.answers}
+    total = sum(q.points for q in quiz.questions if q.id in held)
 
     def show(student: str, score: float, verdicts: dict) -> None:
         click.echo(f"{student:<20} {score:g} / {total:g}")
@@ -300,9 +302,12 @@ def _load_variants(quiz_file: str, quiz):
 
 
 def _tokens(quiz_file: str) -> dict[str, str]:
-    from .roster import TOKENS_FILE, load_tokens
+    from .roster import TOKENS_FILE, RosterError, load_tokens
 
-    return load_tokens(Path(quiz_file).with_name(TOKENS_FILE))
+    try:
+        return load_tokens(Path(quiz_file).with_name(TOKENS_FILE))
+    except RosterError as e:
+        raise InputError(str(e)) from None
 
 
 def _open_gradebook(quiz_file: str, db: str | None):
@@ -535,18 +540,39 @@ def new(path, force) -> None:
 @click.option("--hide-verdicts", is_flag=True,
               help="Do not show verdicts after a submit (release them later on the teacher page).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--connection-limit", default=1000, show_default=True,
+              type=click.IntRange(10, 100_000),
+              help="Connections held open at once (each browser keeps a few).")
+@click.option("--channel-timeout", default=30, show_default=True, type=click.IntRange(2, 3600),
+              help="Seconds after which an idle or stalled connection is closed.")
+@click.option("--max-body-kb", default=64, show_default=True, type=click.IntRange(4, 10_240),
+              help="Largest request body accepted (a submitted sheet is a few KB).")
+@click.option("--secure-cookies", is_flag=True,
+              help="Mark the session cookie Secure (__Host-quizgen): behind an HTTPS proxy. "
+                   "Automatic for requests a --trusted-proxy reports as HTTPS.")
+@click.option("--trusted-proxy", metavar="ADDRESS",
+              help="The reverse proxy's address: believe its X-Forwarded-For (the client's "
+                   "address, for sign-in limits) and X-Forwarded-Proto (HTTPS) headers.")
+@click.option("--idle-timeout", default=60, show_default=True, type=click.IntRange(1, 24 * 60),
+              help="Minutes without a request after which a session ends.")
+@click.option("--session-lifetime", default=240, show_default=True,
+              type=click.IntRange(1, 7 * 24 * 60),
+              help="Minutes after sign-in after which a session ends, however busy.")
 def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verdicts,
-          threads) -> None:
+          threads, connection_limit, channel_timeout, max_body_kb, secure_cookies,
+          trusted_proxy, idle_timeout, session_lifetime) -> None:
     """Serve QUIZ.json in the browser: students sign in with their token, answer with a live
     "read as" preview and are graded on submit; the teacher page (admin token, printed here)
     shows submissions live, the report, CSV downloads and regrade. Set QUIZGEN_ADMIN_TOKEN to
-    keep the admin token across restarts."""
+    keep the admin token across restarts. Sessions live in the gradebook database, so several
+    `serve` processes on one PostgreSQL database share them (docs/web.md)."""
     import os
 
     from .web import Classroom, ServeError, Settings, WebOptions, create_app
     from .web import serve as run_server
     from .web.security import new_secret
-    from .web.server import is_loopback
+    from .web.server import ServerOptions, is_loopback
+    from .web.sessions import Lifetimes
 
     settings = Settings(attempts=attempts, show_verdicts=not hide_verdicts,
                         show_solutions=show_solutions)
@@ -555,11 +581,18 @@ def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verd
     except ServeError as e:
         raise InputError(str(e)) from None
     admin_token = os.environ.get("QUIZGEN_ADMIN_TOKEN") or new_secret(24)
+    max_body = max_body_kb * 1024
     try:
-        app = create_app(room, WebOptions(admin_token=admin_token,
-                                          secret_key=os.environ.get("QUIZGEN_SECRET_KEY", "")))
+        app = create_app(room, WebOptions(
+            admin_token=admin_token, secret_key=os.environ.get("QUIZGEN_SECRET_KEY", ""),
+            max_body=max_body, secure_cookies=secure_cookies,
+            lifetimes=Lifetimes(idle=idle_timeout * 60.0, absolute=session_lifetime * 60.0)))
     except ValueError as e:
+        room.close()
         raise InputError(f"QUIZGEN_ADMIN_TOKEN: {e}") from None
+    options = ServerOptions(threads=threads, connection_limit=connection_limit,
+                            channel_timeout=channel_timeout, max_body=max_body,
+                            trusted_proxy=trusted_proxy)
 
     def ready(bound_host: str, bound_port: int) -> None:
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
@@ -569,13 +602,16 @@ def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verd
             click.echo(f"  graded {room.recovered} submission(s) left ungraded by a crash")
         click.echo(f"  students: {url}/  (sign in with the token from tokens.csv)")
         click.echo(f"  teacher:  {url}/admin  admin token: {admin_token}")
+        click.echo(f"  sessions end after {idle_timeout} min idle or {session_lifetime} min; "
+                   f"up to {connection_limit} connections, idle ones closed after "
+                   f"{channel_timeout} s")
         if not is_loopback(bound_host):
             click.echo("  warning: listening beyond this machine; put it behind HTTPS",
                        err=True)
         click.echo("  Ctrl+C stops the server")
 
     try:
-        run_server(app, host, port, threads=threads, on_ready=ready)
+        run_server(app, host, port, options, on_ready=ready)
     except OSError as e:
         raise InputError(f"--host/--port: cannot listen on {host}:{port} ({e.strerror})") \
             from None

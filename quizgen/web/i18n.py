@@ -12,6 +12,15 @@ UI: dict[str, dict[str, str]] = {
         "token": "Access code",
         "sign_out": "Sign out",
         "bad_token": "That access code is not valid.",
+        "slow_down": "Too many wrong access codes from here; wait {n} s before the next try. "
+                     "A right code still works.",
+        "session_ended": "Your session has ended (signed out, unused for a while, or ended "
+                         "by the teacher). Sign in again; saved drafts are kept.",
+        "signed_out": "You are not signed in, or your session has ended. Sign in again; saved "
+                      "drafts are kept.",
+        "end_sessions": "End all sessions",
+        "sessions_ended": "Ended {n} session(s): everyone else signs in again.",
+        "live_sessions": "Signed in",
         "teacher_sign_in": "Teacher sign-in",
         "admin_token": "Teacher code",
         "save": "Save draft",
@@ -73,6 +82,13 @@ UI: dict[str, dict[str, str]] = {
         "token": "访问码",
         "sign_out": "退出",
         "bad_token": "访问码无效。",
+        "slow_down": "此处输错访问码的次数过多，请等待 {n} 秒后再试。正确的访问码仍可登录。",
+        "session_ended": "你的会话已结束（已退出、长时间未操作或被老师结束）。"
+                         "请重新登录；已保存的草稿仍在。",
+        "signed_out": "你尚未登录，或会话已结束。请重新登录；已保存的草稿仍在。",
+        "end_sessions": "结束所有会话",
+        "sessions_ended": "已结束 {n} 个会话：其他人需要重新登录。",
+        "live_sessions": "已登录",
         "teacher_sign_in": "教师登录",
         "admin_token": "教师访问码",
         "save": "保存草稿",
