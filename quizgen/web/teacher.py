@@ -40,19 +40,30 @@ def dashboard():
     if not is_admin():
         return page("web_admin_login.html.j2", error=None)
     room = classroom()
-    rows = room.table()
-    submitted = [r for r in rows if r.attempts]
-    mean = sum(r.points for r in submitted) / len(submitted) if submitted else None
     message = None
     if request.args.get("m") == "regraded":
         message = UI[g.lang]["regraded"].format(n=request.args.get("n", "0", type=int))
     elif request.args.get("m") == "error":
         message = f'{UI[g.lang]["error"]}: {session.pop("admin_error", "")}'  # escaped on the page
     live = request.args.get("live") != "0"
-    return page("web_admin.html.j2", rows=rows, question_ids=room.record.question_ids,
-                submitted=len(submitted), mean=mean, total=room.quiz.total_points,
-                settings=room.settings, message=message, live=live,
-                title=room.quiz.title or room.quiz.topic)
+    return page("web_admin.html.j2", settings=room.settings, message=message, live=live,
+                title=room.quiz.title or room.quiz.topic, **_table())
+
+
+@teacher_pages.get("/table")
+def table():
+    """The changing parts of the dashboard, which web.js fetches to update it in place."""
+    require_admin()
+    return page("web_admin_table.html.j2", **_table())
+
+
+def _table() -> dict:
+    room = classroom()
+    rows = room.table()
+    submitted = [r for r in rows if r.attempts]
+    mean = sum(r.points for r in submitted) / len(submitted) if submitted else None
+    return {"rows": rows, "question_ids": room.record.question_ids, "submitted": len(submitted),
+            "mean": mean, "total": room.quiz.total_points}
 
 
 @teacher_pages.post("/login")

@@ -4,8 +4,9 @@ The consumers are programs nobody here wrote: gift-pegjs (GIFT), the Nu Html Che
 (``vnu.jar``, run with the system's Java) and axe-core (WCAG 2.1 A/AA rules, injected into the
 headless Chromium the browser tests use). ``.ci/run`` installs them (npm packages into
 ``tests/validators/node_modules``, Java from Debian) and sets ``QUIZGEN_REQUIRE_VALIDATORS=1``
-(``CI=true`` counts too): there a missing tool fails the test; on a developer machine without it the test skips and says
-how to install it. ``QUIZGEN_VALIDATORS`` points at another folder holding ``node_modules``.
+(``CI=true`` counts too): there a missing tool fails the test; on a developer's machine
+without it the test skips and says how to install it. ``QUIZGEN_VALIDATORS`` names another
+folder that holds their ``node_modules``.
 """
 
 from __future__ import annotations
@@ -113,10 +114,11 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 def run_axe(page, axe_source: str) -> list[dict]:
     """axe-core's violations on the page as it is now (the context must bypass CSP)."""
-    page.add_script_tag(content=axe_source)
+    script = page.add_script_tag(content=axe_source)
     result = page.evaluate(
         "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
         " resultTypes: ['violations']})", AXE_TAGS)
+    script.evaluate("element => element.remove()")  # leave the page as it was
     return result["violations"]
 
 
