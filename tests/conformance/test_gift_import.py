@@ -35,6 +35,9 @@ from quizgen.export import export
 from quizgen.export.templating import gift_escape, num
 from quizgen.model import Mistake, Question
 
+# one worker runs the whole module: its exports are made once (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("gift-import")
+
 MODES = list(itertools.product(SEEDS, ("en", "zh"), ("numerical", "choice"), ("choice", "point")))
 
 # Everything GIFT gives a meaning to, in text, in formulas and in feedback: a set in braces,

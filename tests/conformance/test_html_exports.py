@@ -18,6 +18,9 @@ from quizgen.export import export
 
 LANGS = ("en", "zh")
 
+# one worker runs the whole module: its exports are made once (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("html-exports")
+
 
 def wrap(fragments: list[str], lang: str, title: str) -> str:
     """HTML fragments an LMS shows inside its own page, as one document of their own."""

@@ -19,6 +19,8 @@ from click.testing import CliRunner
 from conftest import ARTIFACTS, describe_axe, describe_nu, run_axe
 
 ADMIN = "conformance-admin-token-0123456789"
+# one worker runs the whole module, so the classroom and the tour are made once (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("served-pages")
 
 
 @pytest.fixture(scope="module")
@@ -145,6 +147,8 @@ def tour(server, chromium_browser, axe_source) -> Tour:
     tour.teacher_kept_page = desk.evaluate("window.quizgenMarker")
     tour.teacher_status = desk.text_content("#live-status")
     tour.record("teacher-table-updated", desk)
+    desk.click("#live-toggle")
+    tour.paused = (desk.text_content("#live-toggle"), desk.text_content("#live-status"))
     desk.goto(url + "/admin/student/s1")
     tour.record("teacher-student-page", desk)
     desk.goto(url + "/admin/report")
@@ -175,9 +179,19 @@ def test_every_served_page_has_no_axe_violation(tour):
     assert not found, "\n".join(found)
 
 
+def test_the_tour_saw_what_it_meant_to(tour):
+    pages = tour.pages
+    assert "read-as" in pages["student-en-live-preview"]["shown"]
+    assert pages["student-verdicts"]["sent"].count('class="verdict ') == 20
+    assert 'class="key-answer"' in pages["student-solutions"]["sent"]
+    assert 'lang="zh"' in pages["student-zh-live-preview"]["sent"]
+    assert "<img" in pages["teacher-report"]["sent"]
+
+
 def test_the_teacher_table_updates_in_place_and_says_so_politely(tour):
     assert tour.teacher_kept_page == "still the same page"  # no reload
     assert "s2" in tour.teacher_status and "Updated at" in tour.teacher_status
+    assert tour.paused == ("Resume updates", "Updates paused.")
     sent = tour.pages["teacher-table"]["sent"]
     assert 'http-equiv="refresh"' not in sent
     assert re.search(r'id="live-status" role="status"', sent)
