@@ -67,6 +67,15 @@ class Tour:
                             "axe": run_axe(page, self.axe_source)}
 
 
+def sign_in(page, url: str, token: str, lang: str) -> str:
+    """Sign a student in; the quiz page's HTML as the server sends it."""
+    page.goto(f"{url}/?lang={lang}")
+    page.fill("#token", token)
+    page.click("button[type=submit]")
+    page.wait_for_url(url + "/quiz")
+    return page.context.request.get(url + "/quiz").text()
+
+
 def answer_boxes(page):
     return page.locator("input.answer-input")
 
@@ -101,11 +110,7 @@ def tour(server, chromium_browser, axe_source) -> Tour:
     page.goto(url + "/nowhere")
     tour.record("not-found", page, sent=page.context.request.get(url + "/nowhere").text())
 
-    page.goto(url + "/")
-    page.fill("#token", tokens["s1"])
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/quiz")
-    sent = page.context.request.get(url + "/quiz").text()
+    sent = sign_in(page, url, tokens["s1"], "en")
     type_answers(page, "1/2", "3*(")
     tour.record("student-en-live-preview", page, sent=sent)
     page.click("button[value=save]")
@@ -121,11 +126,7 @@ def tour(server, chromium_browser, axe_source) -> Tour:
     other = chromium_browser.new_context(viewport={"width": 390, "height": 844},
                                          is_mobile=True, has_touch=True, bypass_csp=True)
     phone = other.new_page()
-    phone.goto(url + "/?lang=zh")
-    phone.fill("#token", tokens["s2"])
-    phone.click("button[type=submit]")
-    phone.wait_for_url(url + "/quiz")
-    sent = phone.context.request.get(url + "/quiz").text()
+    sent = sign_in(phone, url, tokens["s2"], "zh")
     type_answers(phone, "0.25", "（1")
     tour.record("student-zh-live-preview", phone, sent=sent)
 
@@ -256,10 +257,7 @@ def test_a_formula_reaches_a_screen_reader_as_mathml(server, chromium_browser):
     url, tokens, _ = server
     context = chromium_browser.new_context()
     page = context.new_page()
-    page.goto(url + "/")
-    page.fill("#token", tokens["s3"])
-    page.click("button[type=submit]")
-    page.wait_for_url(url + "/quiz")
+    sign_in(page, url, tokens["s3"], "en")
     math = page.locator("math").first
     tex = math.get_attribute("alttext")
     assert tex and tex == math.locator("annotation").text_content()
