@@ -1,13 +1,5 @@
-"""Independent consumers of quizgen's output, and the quizzes they are tried on.
-
-The consumers are programs nobody here wrote: gift-pegjs (GIFT), the Nu Html Checker
-(``vnu.jar``, run with the system's Java) and axe-core (WCAG 2.1 A/AA rules, injected into the
-headless Chromium the browser tests use). ``.ci/run`` installs them (npm packages into
-``tests/validators/node_modules``, Java from Debian) and sets ``QUIZGEN_REQUIRE_VALIDATORS=1``
-(``CI=true`` counts too): there a missing tool fails the test; on a developer's machine
-without it the test skips and says how to install it. ``QUIZGEN_VALIDATORS`` names another
-folder that holds their ``node_modules``.
-"""
+"""Fixtures of the conformance tests: each independent consumer (see consumers.py), ready to
+run or skipped / failed with the reason, and the quizzes they are tried on."""
 
 from __future__ import annotations
 
@@ -19,21 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-TESTS = Path(__file__).resolve().parents[1]
-VALIDATORS = Path(os.environ.get("QUIZGEN_VALIDATORS") or TESTS / "validators")
-NODE_MODULES = VALIDATORS / "node_modules"
-INSTALL = "npm ci --prefix tests/validators --ignore-scripts"
-ARTIFACTS = TESTS / "artifacts"
-SEEDS = (5, 6)
-
-
-def missing(reason: str) -> None:
-    """Skip on a developer's machine; fail where the tools are required (CI)."""
-    if os.environ.get("QUIZGEN_REQUIRE_VALIDATORS") == "1" or os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (QUIZGEN_REQUIRE_VALIDATORS=1: CI must have every validator)",
-                    pytrace=False)
-    pytest.skip(reason)
+from consumers import INSTALL, NODE_MODULES, SEEDS, VALIDATORS, missing
 
 
 @pytest.fixture(scope="session")
@@ -89,9 +67,10 @@ def axe_source() -> str:
     return path.read_text(encoding="utf-8")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium_browser():
-    """Headless system Chromium through Playwright (no browser download)."""
+    """Headless system Chromium through Playwright (no browser download). Per module: a
+    Playwright left running would keep the worker's other browser tests from starting theirs."""
     from_env = os.environ.get("QUIZGEN_CHROMIUM")
     binary = from_env or next(filter(None, map(shutil.which, (
         "chromium", "chromium-browser", "google-chrome"))), None)
@@ -106,32 +85,6 @@ def chromium_browser():
             "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
         yield browser
         browser.close()
-
-
-# WCAG 2.0 and 2.1, levels A and AA: the rules the issue asks for, nothing "best practice".
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def run_axe(page, axe_source: str) -> list[dict]:
-    """axe-core's violations on the page as it is now (the context must bypass CSP)."""
-    script = page.add_script_tag(content=axe_source)
-    result = page.evaluate(
-        "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
-        " resultTypes: ['violations']})", AXE_TAGS)
-    script.evaluate("element => element.remove()")  # leave the page as it was
-    return result["violations"]
-
-
-def describe_axe(violations: list[dict]) -> list[str]:
-    return [f"{v['id']} ({v['impact']}): {v['help']} — "
-            + "; ".join(n["target"][0] if isinstance(n["target"][0], str) else str(n["target"])
-                        for n in v["nodes"][:3])
-            for v in violations]
-
-
-def describe_nu(messages: list[dict]) -> list[str]:
-    return [f"line {m.get('lastLine', '?')}: {m['message']} [{m.get('extract', '').strip()[:80]}]"
-            for m in messages]
 
 
 @pytest.fixture(scope="session")

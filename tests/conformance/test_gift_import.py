@@ -16,7 +16,7 @@ import re
 from dataclasses import replace
 
 import pytest
-from conftest import SEEDS
+from consumers import SEEDS
 from gift_roundtrip import Read, from_moodle, from_pegjs, problems
 from hypothesis import given
 from hypothesis import strategies as st

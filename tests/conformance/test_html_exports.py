@@ -11,7 +11,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import ARTIFACTS, SEEDS, describe_axe, describe_nu, run_axe
+from consumers import ARTIFACTS, SEEDS, describe_axe, describe_nu, run_axe
 from moodle_gift import import_gift
 
 from quizgen.export import export

@@ -16,7 +16,7 @@ import threading
 
 import pytest
 from click.testing import CliRunner
-from conftest import ARTIFACTS, describe_axe, describe_nu, run_axe
+from consumers import ARTIFACTS, describe_axe, describe_nu, run_axe
 
 ADMIN = "conformance-admin-token-0123456789"
 # one worker runs the whole module, so the classroom and the tour are made once (--dist loadgroup)
