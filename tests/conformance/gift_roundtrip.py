@@ -246,8 +246,9 @@ def problems(read: Read, q: Question, number: int, lang: str, numeric: str,
         same_text("text", paragraph(read.text),
                   prompt + "\n" + ui["evaluate_at"].format(point=f"${at}$"))
         point = {v: float(x) for v, x in re.findall(r"([A-Za-z]\w*) = (-?[\d.]+)", at)}
-        if sorted(point) != sorted(q.vars):
-            return out + [f"the point {at!r} does not set the variables {q.vars}"]
+        names = [v.split(":")[0] for v in q.vars]  # "x" or "x:positive"
+        if sorted(point) != sorted(names):
+            return out + [f"the point {at!r} does not set the variables {names}"]
         value = evaluate(q.answer, point)
         first, *rest = read.answers or [Answer("", 0.0, "", math.nan, math.nan)]
         if not math.isclose(first.value, value, rel_tol=1e-9):
