@@ -38,9 +38,6 @@ def dashboard():
         notice = UI[g.lang]["session_ended"] if web_session().ended_by_server else None
         return page("web_admin_login.html.j2", error=None, notice=notice)
     room = classroom()
-    rows = room.table()
-    submitted = [r for r in rows if r.attempts]
-    mean = sum(r.points for r in submitted) / len(submitted) if submitted else None
     message = None
     if request.args.get("m") == "regraded":
         message = UI[g.lang]["regraded"].format(n=request.args.get("n", "0", type=int))
@@ -49,10 +46,25 @@ def dashboard():
     elif request.args.get("m") == "error":
         message = f'{UI[g.lang]["error"]}: {session.pop("admin_error", "")}'  # escaped on the page
     live = request.args.get("live") != "0"
-    return page("web_admin.html.j2", rows=rows, question_ids=room.record.question_ids,
-                submitted=len(submitted), mean=mean, total=room.quiz.total_points,
-                settings=room.settings, message=message, live=live,
-                title=room.quiz.title or room.quiz.topic, sessions=session_store().count())
+    return page("web_admin.html.j2", settings=room.settings, message=message, live=live,
+                title=room.quiz.title or room.quiz.topic, sessions=session_store().count(),
+                **_table())
+
+
+@teacher_pages.get("/table")
+def table():
+    """The changing parts of the dashboard, which web.js fetches to update it in place."""
+    require_admin()
+    return page("web_admin_table.html.j2", **_table())
+
+
+def _table() -> dict:
+    room = classroom()
+    rows = room.table()
+    submitted = [r for r in rows if r.attempts]
+    mean = sum(r.points for r in submitted) / len(submitted) if submitted else None
+    return {"rows": rows, "question_ids": room.record.question_ids, "submitted": len(submitted),
+            "mean": mean, "total": room.quiz.total_points}
 
 
 @teacher_pages.post("/login")

@@ -83,7 +83,7 @@ def test_student_text_is_escaped_on_every_teacher_page(make_app, db_url):
     sign_in(student, TOKENS["s1"])
     submit(student, {"q1": XSS, "q2": XSS, "q3": '"><svg onload=alert(1)>', "q4": "A"})
     sign_in(teacher, ADMIN, admin=True)
-    for path in ("/admin", "/admin/student/s1", "/admin/report"):
+    for path in ("/admin", "/admin/table", "/admin/student/s1", "/admin/report"):
         page = teacher.get(path).get_data(as_text=True)
         assert "<script>alert" not in page and "<img src=x" not in page, path
         assert "<svg" not in page, path
