@@ -129,9 +129,13 @@ def topics(banks) -> None:
                    "under OUT/students/, variants.json, tokens.csv and one key for all.")
 @click.option("--shuffle", is_flag=True,
               help="With --students: also shuffle each student's question order.")
+@click.option("--variants", type=click.IntRange(1, 100),
+              help="Draw N variants of every question (same family and difficulty) for the LMS "
+                   "formats: one Moodle/GIFT category or QTI section per question, so each "
+                   "student gets one; key.csv lists every variant's answer.")
 @_bank_option
 def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, shuffle,
-         banks) -> None:
+         variants, banks) -> None:
     """Sample a quiz and write quiz.json, the sheet and the answer key."""
     from .bank import BankError
     from .export import FontNotFoundError, LmsConversionError, export_files
@@ -139,9 +143,17 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
 
     _small_tensor_mode()
     chosen = _formats(formats)
+    if variants and roster:
+        raise InputError("--variants and --students: give each student a variant either in the "
+                         "LMS (--variants) or on paper and in `serve` (--students), not both")
     _use_banks(banks)
+    notes: list[str] = []
     try:
         quiz = make_quiz(topic, count=count, seed=seed, lang=lang, difficulty=difficulty)
+        if variants:
+            from .lms_variants import add_variants
+
+            quiz = add_variants(quiz, variants, notes)
     except UnknownTopicError as e:
         raise InputError(f"--topic: {e.args[0]}") from None
     except BankError as e:
@@ -150,7 +162,16 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
     out_dir.mkdir(parents=True, exist_ok=True)
     quiz.save(out_dir / "quiz.json")
     written = [out_dir / "quiz.json"]
-    notes: list[str] = []
+    if variants:
+        from .lms_variants import KEY_COLUMNS, key_rows
+        from .spreadsheet import write_csv
+
+        write_csv(out_dir / "key.csv", KEY_COLUMNS, key_rows(quiz))
+        written.append(out_dir / "key.csv")
+        sheets = [f for f in chosen if f not in ("moodle", "gift", "qti")]
+        if variants > 1 and sheets:
+            notes.append(f"{', '.join(sheets)}: sheets and keys show the first variant of each "
+                         "question; the LMS files and key.csv hold them all")
     if roster:
         from .roster import RosterError, read_roster, write_roster_files
 
@@ -193,7 +214,10 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
 @click.option("--numeric", type=click.Choice(["numerical", "choice"]), default="numerical",
               show_default=True, help="LMS formats: a number with its tolerance, or as multiple "
               "choice from its named mistakes.")
-def export_cmd(quiz_file, fmt, key, lang, out, font_dir, expression, numeric) -> None:
+@click.option("--variants", type=click.IntRange(1, 100),
+              help="LMS formats, on a quiz made with `make --variants`: write the first N "
+                   "variants of each question (default: all it holds).")
+def export_cmd(quiz_file, fmt, key, lang, out, font_dir, expression, numeric, variants) -> None:
     """Write a sheet or key from an existing quiz.json."""
     from .export import (
         FontNotFoundError,
@@ -202,19 +226,25 @@ def export_cmd(quiz_file, fmt, key, lang, out, font_dir, expression, numeric) ->
         MissingTextError,
         default_filename,
         export,
+        writer,
     )
+    from .lms_variants import VariantError
 
     chosen = _formats(fmt)
     if len(chosen) != 1:
         raise InputError(f"--format: export writes one format at a time, got {fmt!r}")
     fmt = chosen[0]
+    if variants and writer(fmt).keyed:
+        raise InputError(f"--variants: only the LMS formats (moodle, gift, qti) hold variants; "
+                         f"a {fmt} sheet shows the first variant of each question")
     quiz = _load_quiz(quiz_file)
     target = Path(out) if out else Path(quiz_file).with_name(default_filename(fmt, key=key))
     notes: list[str] = []
     try:
         click.echo(export(quiz, fmt, target, key=key, lang=lang, font_dir=font_dir, notes=notes,
-                          expression=expression, numeric=numeric))
-    except (FontNotFoundError, LmsConversionError, MathConversionError, MissingTextError) as e:
+                          expression=expression, numeric=numeric, variants=variants))
+    except (FontNotFoundError, LmsConversionError, MathConversionError, MissingTextError,
+            VariantError) as e:
         raise InputError(str(e)) from None
     for note in notes:
         click.echo(f"note: {note}")

@@ -2,6 +2,12 @@
 
 quiz.json is the single source for grading and re-export (contract ``quizgen/1``): nothing
 downstream re-samples or re-computes, so this module imports neither torch nor sympy.
+
+A quiz made for LMS imports (``make --variants N``) also holds, per slot, the slot's other
+variants: the design's growing field ``variants`` of a question in quiz.json. The slot's own
+fields stay variant 1, a complete question, so a reader that does not know the field still reads
+a whole quiz (the one the sheets show); the file keeps format ``quizgen/1``, and a quiz without
+variants is written exactly as before.
 """
 
 from __future__ import annotations
@@ -60,13 +66,21 @@ class Quiz:
     questions: list[Question]
     created_with: dict[str, str]
     title: str = ""
+    # Slot id -> variants 2..N of that slot, each a complete question with its own id ("q3.v2");
+    # empty unless the quiz was made with --variants.
+    variants: dict[str, list[Question]] = field(default_factory=dict)
 
     @property
     def total_points(self) -> float:
         return sum(q.points for q in self.questions)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, **asdict(self)}
+        data = {"format": FORMAT, **asdict(self)}
+        variants = data.pop("variants")  # written inside each slot, as the design says
+        for question in data["questions"]:
+            if variants.get(question["id"]):
+                question["variants"] = variants[question["id"]]
+        return data
 
     def to_json(self) -> str:
         # sort_keys + fixed separators: the same quiz is the same bytes on every machine.
@@ -82,17 +96,21 @@ class Quiz:
         try:
             if not isinstance(data["questions"], list):
                 raise QuizFileError(f"{source}: field 'questions' must be a list")
+            questions, variants = [], {}
             for i, q in enumerate(data["questions"]):
-                _check_question(q, f"{source}: question {i + 1}")
-            questions = [
-                Question(
-                    **{
-                        **q,
-                        "mistakes": [Mistake(**m) for m in q.get("mistakes", [])],
-                    }
-                )
-                for q in data["questions"]
-            ]
+                where = f"{source}: question {i + 1}"
+                _check_question(q, where)
+                q = dict(q)
+                others = q.pop("variants", [])
+                if not isinstance(others, list):
+                    raise QuizFileError(f"{where} ({q['id']}): field 'variants' must be a list")
+                for k, v in enumerate(others, start=2):
+                    _check_question(v, f"{where}, variant {k}")
+                    if "variants" in v:
+                        raise QuizFileError(f"{where}, variant {k}: a variant has no variants")
+                questions.append(_question(q))
+                if others:
+                    variants[q["id"]] = [_question(v) for v in others]
             return cls(
                 seed=data["seed"],
                 topic=data["topic"],
@@ -100,6 +118,7 @@ class Quiz:
                 questions=questions,
                 created_with=data["created_with"],
                 title=data.get("title", ""),
+                variants=variants,
             )
         except KeyError as e:
             raise QuizFileError(f"{source}: missing field {e.args[0]!r}") from None
@@ -116,6 +135,10 @@ class Quiz:
         except json.JSONDecodeError as e:
             raise QuizFileError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from None
         return cls.from_dict(data, source=str(path))
+
+
+def _question(q: dict[str, Any]) -> Question:
+    return Question(**{**q, "mistakes": [Mistake(**m) for m in q.get("mistakes", [])]})
 
 
 def _is_text_map(value: Any, item: type = str) -> bool:

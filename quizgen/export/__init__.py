@@ -25,7 +25,7 @@ from .pdf import TypstCompileError, render_pdf, write_pdf
 from .qti import write_qti
 from .sheet import MissingTextError
 
-LMS_OPTIONS = frozenset({"numeric", "expression", "notes"})
+LMS_OPTIONS = frozenset({"numeric", "expression", "notes", "variants"})
 
 
 class Writer(NamedTuple):
@@ -76,6 +76,7 @@ def export(
     notes: list[str] | None = None,
     numeric: str = "numerical",
     expression: str = "choice",
+    variants: int | None = None,
 ) -> Path:
     """Write ``quiz`` as format ``fmt`` (a sheet, or the answer key with ``key``) to ``path``.
 
@@ -83,11 +84,15 @@ def export(
     LMS formats (moodle, gift, qti) ignore ``key``; they ask a number as ``numeric``
     ("numerical", or "choice" among the named mistakes), an expression as ``expression``
     ("choice", or "point": its value at a fixed point), and append a sentence to ``notes``
-    for every question they had to convert.
+    for every question they had to convert. A quiz made with several variants per slot
+    (``make --variants``) is written with each slot's variants in a category or section of its
+    own; ``variants`` writes only the first that many (default: all the quiz holds).
+    Sheets and keys show each slot's first variant.
     """
     w = writer(fmt)
     given: dict[str, Any] = {
         "font_dir": font_dir, "notes": notes, "numeric": numeric, "expression": expression,
+        "variants": variants,
     }
     options = {name: value for name, value in given.items() if name in w.options}
     return w.write(quiz, Path(path), key=key, lang=lang, **options)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from quizgen.model import Quiz
 
-from .lms import lms_items
+from .lms import lms_groups
 from .templating import environment, gift_escape
 from .wording import UI
 
@@ -32,12 +32,17 @@ def render_gift(
     numeric: str = "numerical",
     expression: str = "choice",
     notes: list[str] | None = None,
+    variants: int | None = None,
 ) -> str:
+    """The GIFT text; with several variants per slot, a ``$CATEGORY`` per slot holding them."""
     lang = lang or quiz.lang
-    items = lms_items(
-        quiz, lang=lang, convert=tex_for_gift, numeric=numeric, expression=expression, notes=notes
+    groups = lms_groups(
+        quiz, variants=variants, lang=lang, convert=tex_for_gift, numeric=numeric,
+        expression=expression, notes=notes,
     )
-    return environment().get_template("quiz.gift.j2").render(quiz=quiz, items=items, ui=UI[lang])
+    count = sum(len(g.items) for g in groups)
+    return environment().get_template("quiz.gift.j2").render(
+        quiz=quiz, groups=groups, count=count, ui=UI[lang])
 
 
 def write_gift(quiz: Quiz, path: str | Path, *, key: bool = True, lang: str | None = None,

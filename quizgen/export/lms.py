@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from typing import Any
 
+from quizgen.lms_variants import check_count, slot_variants
 from quizgen.model import Question, Quiz
 
 from .math import MathConversionError, split_math
@@ -41,6 +43,7 @@ class Option:
     text: Rich
     fraction: float  # Moodle's grade fraction in percent: 100 right, 0 wrong, or shares
     feedback: Rich
+    value: Any = None  # what choosing it answers: a choice id, the key or a mistake's value
 
 
 @dataclass(frozen=True)
@@ -66,10 +69,23 @@ class LmsItem:
     single: bool = True  # multichoice: one right option
     truth: bool | None = None  # truefalse: the right answer
     wrong_numbers: tuple[WrongNumber, ...] = ()  # numerical: mistakes, each with its feedback
+    label: str = ""  # the question's name in the LMS, when not "<number> <id>"
 
     @property
     def name(self) -> str:
-        return f"{self.view.number:02d} {self.view.id}"
+        return self.label or f"{self.view.number:02d} {self.view.id}"
+
+
+@dataclass(frozen=True)
+class LmsSlot:
+    """One question slot of a quiz made with --variants: the items of its variants, in order
+    (``item.view.id`` is the variant id, ``q3.v2``), for a category or section of its own."""
+
+    id: str
+    number: int  # the slot's position, 1-based
+    family: str
+    difficulty: int
+    items: tuple[LmsItem, ...]
 
 
 def lms_answer(value: float, tolerance: dict[str, float]) -> tuple[float, float]:
@@ -116,6 +132,77 @@ def lms_items(
     for q, view in zip(quiz.questions, sheet.questions):
         items.append(_item(q, view, lang, convert, numeric, expression, notes))
     return items
+
+
+@dataclass(frozen=True)
+class LmsGroup:
+    """What goes into one Moodle question category (GIFT ``$CATEGORY``)."""
+
+    category: str  # the category path, "$course$/..."
+    items: tuple[LmsItem, ...]
+    info: str = ""  # the category's description
+
+
+def lms_groups(
+    quiz: Quiz,
+    *,
+    variants: int | None = None,
+    lang: str | None,
+    convert: FormulaConverter,
+    numeric: str = "numerical",
+    expression: str = "choice",
+    notes: list[str] | None = None,
+) -> list[LmsGroup]:
+    """The quiz in one category; with several variants per slot (``variants``, default: all the
+    quiz holds), one category per slot, ``$course$/<quiz title>/q1`` ..., holding its variants,
+    so that "random question from category" gives each student one of them."""
+    count = check_count(quiz, variants)
+    options = {"lang": lang, "convert": convert, "numeric": numeric, "expression": expression,
+               "notes": notes}
+    if count == 1:
+        items = lms_items(quiz, **options)
+        return [LmsGroup(f"$course$/quizgen/{quiz.topic} (seed {quiz.seed})", tuple(items))]
+    words = UI[lang or quiz.lang]["category_info"]
+    return [
+        LmsGroup(slot_category(quiz, slot.id), slot.items,
+                 words.format(slot=slot.id, count=len(slot.items), family=slot.family,
+                              difficulty=slot.difficulty))
+        for slot in lms_slots(quiz, variants=count, **options)
+    ]
+
+
+def slot_category(quiz: Quiz, slot_id: str) -> str:
+    """``$course$/<quiz title>/q3``. A ``/`` inside the title is doubled, as Moodle's category
+    paths escape it (``question/format.php``, ``split_category_path``); backslashes are
+    dropped, since GIFT's importer reads a ``$CATEGORY`` line without unescaping it."""
+    title = " ".join((quiz.title or f"quizgen {quiz.topic}").split()).replace("\\", "")
+    return f"$course$/{title.replace('/', '//')}/{slot_id}"
+
+
+def lms_slots(
+    quiz: Quiz,
+    *,
+    variants: int,
+    lang: str | None,
+    convert: FormulaConverter,
+    numeric: str = "numerical",
+    expression: str = "choice",
+    notes: list[str] | None = None,
+) -> list[LmsSlot]:
+    """Each slot with the items of its first ``variants`` variants. A conversion is noted once
+    per slot (``q3 (family): ...``), not once per variant."""
+    chosen = [slot_variants(quiz, slot, variants) for slot in quiz.questions]
+    flat = replace(quiz, questions=[v.question for vs in chosen for v in vs], variants={})
+    found: list[str] = []
+    items = iter(lms_items(flat, lang=lang, convert=convert, numeric=numeric,
+                           expression=expression, notes=found))
+    if notes is not None:
+        notes += dict.fromkeys(re.sub(r"^(\S+)\.v\d+ ", r"\1 ", note) for note in found)
+    return [
+        LmsSlot(slot.id, number, slot.family, slot.difficulty, tuple(
+            replace(next(items), label=f"{number:02d} {v.id}") for v in vs))
+        for number, (slot, vs) in enumerate(zip(quiz.questions, chosen), start=1)
+    ]
 
 
 def _item(q, view, lang, convert, numeric, expression, notes) -> LmsItem:
@@ -186,7 +273,7 @@ def _choice_options(q: Question, view: QuestionView, right: set[str], lang: str)
     for c in view.choices:
         ok = c.id in right
         words = (UI[lang]["right"],) if ok else feedback.get(c.id, (UI[lang]["wrong"],))
-        options.append(Option(c.text, share if ok else wrong_share, words))
+        options.append(Option(c.text, share if ok else wrong_share, words, c.id))
     return tuple(options)
 
 
@@ -209,9 +296,10 @@ def _mistake_options(q: Question, view: QuestionView, rich, lang: str) -> tuple[
     def shown(value: Any) -> Rich:
         return (value,) if isinstance(value, str) else rich(f"${value_tex(value, digits)}$")
 
-    options = [Option(shown(q.answer), 100.0, (UI[lang]["right"],))]
+    options = [Option(shown(q.answer), 100.0, (UI[lang]["right"],), q.answer)]
     options += [
-        Option(shown(m.value), 0.0, mv.feedback) for m, mv in zip(q.mistakes, view.mistakes)
+        Option(shown(m.value), 0.0, mv.feedback, m.value)
+        for m, mv in zip(q.mistakes, view.mistakes)
     ]
     digest = hashlib.sha256(q.id.encode() + repr(q.params).encode()).digest()
     random.Random(int.from_bytes(digest[:8], "big")).shuffle(options)

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from quizgen.model import Quiz
 
-from .lms import lms_items
+from .lms import lms_groups
 from .templating import environment
 from .wording import UI
 
@@ -30,14 +30,17 @@ def render_moodle(
     expression: str = "choice",
     shuffle: bool = True,
     notes: list[str] | None = None,
+    variants: int | None = None,
 ) -> str:
+    """The Moodle XML text; ``variants``: how many of each slot's variants to write (default:
+    all the quiz holds), each slot in a category of its own when more than one."""
     lang = lang or quiz.lang
-    items = lms_items(
-        quiz, lang=lang, convert=tex_for_mathjax, numeric=numeric, expression=expression,
-        notes=notes,
+    groups = lms_groups(
+        quiz, variants=variants, lang=lang, convert=tex_for_mathjax, numeric=numeric,
+        expression=expression, notes=notes,
     )
     template = environment().get_template("moodle.xml.j2")
-    return template.render(quiz=quiz, items=items, ui=UI[lang], shuffle=shuffle)
+    return template.render(quiz=quiz, groups=groups, ui=UI[lang], shuffle=shuffle)
 
 
 def write_moodle(quiz: Quiz, path: str | Path, *, key: bool = True, lang: str | None = None,

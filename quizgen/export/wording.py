@@ -46,6 +46,8 @@ UI: dict[str, dict[str, Any]] = {
         "points_short": "pts",
         "evaluate_at": "Enter the value of your expression at {point}.",
         "pick_expression": "Choose the right expression.",
+        "category_info": "{slot}: {count} variants of {family} (difficulty {difficulty}). In the "
+                         "quiz, add one random question from this category.",
         "right": "Right.",
         "wrong": "Not right.",
     },
@@ -82,6 +84,8 @@ UI: dict[str, dict[str, Any]] = {
         "points_short": "分",
         "evaluate_at": "请填写你的表达式在 {point} 处的值。",
         "pick_expression": "请选择正确的表达式。",
+        "category_info": "{slot}：{family} 的 {count} 个变体（难度 {difficulty}）。请在测验中添加"
+                         "一道从本类别随机抽取的题目。",
         "right": "正确。",
         "wrong": "不正确。",
     },
