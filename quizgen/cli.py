@@ -495,11 +495,17 @@ def check(expected, answer, variables, kind, rtol, atol, sigfigs, lang, batch) -
               help="Variants to check per family.")
 @click.option("--format", "formats", default="html,pdf", show_default=True,
               help="Document formats every formula must convert for.")
+@click.option("--font-dir", type=click.Path(file_okay=False),
+              help="Folder with a Chinese font for PDF (default: the system's).")
+@click.option("--strict", is_flag=True,
+              help="Also fail when Chinese PDFs cannot be made here (no CJK font).")
 @_bank_option
-def validate(topic, seeds, formats, banks) -> None:
+def validate(topic, seeds, formats, font_dir, strict, banks) -> None:
     """Release check: prove every variant of every family (exit 1 on any failure; 2 when a
-    course bank file cannot be read, after checking the families that can)."""
+    course bank file cannot be read, after checking the families that can). Without a
+    Chinese font every formula is still checked, and a note says how to get one."""
     from .sampling import UnknownTopicError
+    from .validate import cjk_font_problem
     from .validate import validate as run_validation
 
     _small_tensor_mode()
@@ -517,18 +523,23 @@ def validate(topic, seeds, formats, banks) -> None:
             click.echo(f"    {failure}")
 
     chosen = loaded.families if loaded and topic is None else None
+    checked = tuple(f.strip() for f in formats.split(","))
     try:
-        reports = run_validation(topic or "all", seeds,
-                                 tuple(f.strip() for f in formats.split(",")), show, chosen)
+        reports = run_validation(topic or "all", seeds, checked, show, chosen, font_dir)
     except UnknownTopicError as e:
         raise InputError(f"--topic: {e.args[0]}") from None
     failed = [r for r in reports if not r.ok]
     click.echo(f"{len(reports) - len(failed)} of {len(reports)} families passed")
+    no_font = cjk_font_problem(font_dir) if "pdf" in checked else None
+    if no_font:  # one line: what is missing, that the formulas were checked, how to fix it
+        click.echo(f"{'FAIL' if strict else 'note'}: Chinese PDFs need a CJK font (every "
+                   f"formula was still checked without one): {no_font}"
+                   + ("" if strict else "; --strict makes this a failure"))
     for warning in loaded.warnings if loaded else []:
         click.echo(f"warning: {warning}")
     if loaded and loaded.problems:
         raise InputError(f"{len(loaded.problems)} bank file(s) could not be used, listed above")
-    if failed:
+    if failed or (strict and no_font):
         sys.exit(1)
 
 

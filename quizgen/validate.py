@@ -103,8 +103,23 @@ def check_question(family: Family, q: Question) -> list[str]:
     return problems
 
 
-def _check_exports(questions: list[Question], formats: list[str]) -> list[str]:
+def cjk_font_problem(font_dir: str | Path | None = None) -> str | None:
+    """Why Chinese PDFs cannot be made here (no CJK font), or None. Validation goes on without
+    the font (see :func:`_check_exports`); the caller reports this once."""
+    from quizgen.export import FontNotFoundError
+    from quizgen.export.fonts import find_cjk_font
+
+    try:
+        find_cjk_font(font_dir)
+    except FontNotFoundError as e:
+        return str(e)
+    return None
+
+
+def _check_exports(questions: list[Question], formats: list[str],
+                   font_dir: str | Path | None = None) -> list[str]:
     from quizgen.export import WRITERS, export
+    from quizgen.export.pdf import render_pdf
 
     quiz = Quiz(seed=0, topic="validate", lang="en", questions=questions, created_with={})
     problems = []
@@ -112,6 +127,10 @@ def _check_exports(questions: list[Question], formats: list[str]) -> list[str]:
         for fmt in (f for f in formats if f in WRITERS):
             for lang in ("en", "zh"):
                 try:
+                    if fmt == "pdf":  # without a CJK font every formula still converts and
+                        render_pdf(quiz, key=True, lang=lang, font_dir=font_dir,  # compiles
+                                   require_cjk_font=False)
+                        continue
                     export(quiz, fmt, Path(tmp) / f"key-{lang}{WRITERS[fmt].suffix}",
                            key=True, lang=lang)
                 except Exception as e:  # any writer failure is a finding, not a crash
@@ -125,7 +144,8 @@ def sample_question(family: Family, seed: int) -> Question:
     return build_question(family, rng, DIFFICULTIES[seed % 3], qid=f"seed{seed}")
 
 
-def validate_family(family: Family, seeds: int, formats: list[str]) -> FamilyReport:
+def validate_family(family: Family, seeds: int, formats: list[str],
+                    font_dir: str | Path | None = None) -> FamilyReport:
     report = FamilyReport(family.id, seeds)
     start = time.perf_counter()
     questions = []
@@ -137,7 +157,7 @@ def validate_family(family: Family, seeds: int, formats: list[str]) -> FamilyRep
         except Exception as e:
             problems = [describe(e)]
         report.failures += [f"seed {seed}: {p}" for p in problems]
-    report.failures += _check_exports(questions, formats)
+    report.failures += _check_exports(questions, formats, font_dir)
     report.seconds = time.perf_counter() - start
     return report
 
@@ -148,13 +168,16 @@ def validate(
     formats: tuple[str, ...] = DOCUMENT_FORMATS,
     progress: Callable[[FamilyReport], None] | None = None,
     chosen: list[Family] | None = None,
+    font_dir: str | Path | None = None,
 ) -> list[FamilyReport]:
-    """Validate the topic's families (or the ``chosen`` ones: a course bank's)."""
+    """Validate the topic's families (or the ``chosen`` ones: a course bank's). Chinese PDFs
+    are compiled with the CJK font of ``font_dir`` or the system, or without one when there is
+    none (:func:`cjk_font_problem` says so)."""
     if chosen is None:
         chosen = select_families(topic) if topic != "all" else list(families().values())
     reports = []
     for family in chosen:
-        report = validate_family(family, seeds, list(formats))
+        report = validate_family(family, seeds, list(formats), font_dir)
         reports.append(report)
         if progress:
             progress(report)

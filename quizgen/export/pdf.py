@@ -44,13 +44,20 @@ def render_typst(
 
 
 def render_pdf(
-    quiz: Quiz, *, key: bool, lang: str | None = None, font_dir: str | Path | None = None
+    quiz: Quiz,
+    *,
+    key: bool,
+    lang: str | None = None,
+    font_dir: str | Path | None = None,
+    require_cjk_font: bool = True,
 ) -> bytes:
     """The sheet or key as PDF bytes.
 
     A CJK font is required as soon as the page has Chinese text (raises
     :class:`~quizgen.export.fonts.FontNotFoundError` otherwise); with ``font_dir`` only that
-    folder is searched.
+    folder is searched. ``require_cjk_font=False`` compiles without one instead (Chinese comes
+    out as empty boxes): what ``quizgen validate`` does on a machine without a CJK font, since
+    converting and compiling every formula does not need it.
     """
     plain = render_typst(quiz, key=key, lang=lang)
     if not _CJK.search(plain):
@@ -58,6 +65,8 @@ def render_pdf(
     try:
         cjk = find_cjk_font(font_dir)
     except FontNotFoundError as e:
+        if not require_cjk_font:
+            return _compile(plain, None)
         raise FontNotFoundError(f"{e} (needed for the Chinese text of this quiz)") from None
     source = render_typst(quiz, key=key, lang=lang, fonts=(cjk.family,))
     return _compile(source, cjk.folder)
