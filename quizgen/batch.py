@@ -45,6 +45,7 @@ class StudentResult:
     answers: dict[str, str]
     verdicts: dict[str, Verdict] = field(default_factory=dict)
     score: float = 0.0
+    variants: dict[str, str] = field(default_factory=dict)  # question id -> LMS variant graded
 
 
 @dataclass(frozen=True)
@@ -403,11 +404,14 @@ def grade_submissions(
 
 def write_results(results: list[StudentResult], path: Path) -> None:
     """One row per (student, question), with the raw answer kept verbatim (cells a spreadsheet
-    would run as a formula get a leading apostrophe)."""
-    write_csv(path, ["student", "question", "answer", "status", "score", "feedback",
-                     "interpreted", "mistake"],
-              ([r.student, qid, r.answers.get(qid, ""), v.status, v.score, v.feedback,
-                v.interpreted, v.mistake or ""]
+    would run as a formula get a leading apostrophe); a ``variant`` column when the answers
+    were graded on LMS variants (a Moodle Responses report)."""
+    by_variant = any(r.variants for r in results)
+    write_csv(path, ["student", "question", *(["variant"] if by_variant else []), "answer",
+                     "status", "score", "feedback", "interpreted", "mistake"],
+              ([r.student, qid, *([r.variants.get(qid, "")] if by_variant else []),
+                r.answers.get(qid, ""), v.status, v.score, v.feedback, v.interpreted,
+                v.mistake or ""]
                for r in results for qid, v in r.verdicts.items()))
 
 

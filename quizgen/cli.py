@@ -258,10 +258,12 @@ def export_cmd(quiz_file, fmt, key, lang, out, font_dir, expression, numeric, va
 @click.option("--db", help="Also store answers and verdicts in this gradebook: a SQLite file "
                            "or a SQLAlchemy URL (default: no gradebook).")
 def grade(quiz_file, submissions, out, db) -> None:
-    """Grade SUBMISSIONS (CSV: a student id column and one column per question id; or JSON).
+    """Grade SUBMISSIONS (CSV: a student id column and one column per question id; or JSON;
+    or Moodle's Responses report, CSV or Excel, of a quiz imported from `make --variants`).
 
     With variants.json beside QUIZ.json (`make --students`), each student is graded on their
-    own variant. Bad rows, unknown students and unknown columns are listed with their line
+    own variant; in a Moodle Responses report, each response on the variant its question text
+    shows. Bad rows, unknown students and unknown columns are listed with their line
     numbers and the rest is graded; the exit status is then 2.
     """
     from .batch import (
@@ -271,18 +273,25 @@ def grade(quiz_file, submissions, out, db) -> None:
         read_submission_batch,
         write_results,
     )
+    from .moodle_responses import grade_attempts, is_responses_report, read_responses
 
     quiz = _load_quiz(quiz_file)
     variants = _load_variants(quiz_file, quiz)
+    moodle = is_responses_report(Path(submissions))
+    if moodle and db:
+        raise InputError("--db: a Moodle Responses report is graded without a gradebook (its "
+                         "students meet different variants in each attempt); use --out")
     try:
-        batch = read_submission_batch(Path(submissions), quiz,
-                                      variants.ids() if variants else None)
+        batch = (read_responses(submissions, quiz) if moodle else
+                 read_submission_batch(Path(submissions), quiz,
+                                       variants.ids() if variants else None))
     except SubmissionError as e:
         raise InputError(str(e)) from None
     for problem in batch.problems:
         click.echo(f"{submissions}: {problem}", err=True)
     # Out of the questions the file holds: a file of q1-q4 changes nothing else.
-    held = {qid for row in batch.rows for qid in row.answers}
+    rows = batch.attempts if moodle else batch.rows
+    held = {qid for row in rows for qid in (row.responses if moodle else row.answers)}
     total = sum(q.points for q in quiz.questions if q.id in held)
 
     def show(student: str, score: float, verdicts: dict) -> None:
@@ -292,7 +301,11 @@ def grade(quiz_file, submissions, out, db) -> None:
                 click.echo(f"    {qid}: invalid: {verdict.feedback}")
 
     results: list[StudentResult] = []
-    if db:
+    if moodle:
+        for result in grade_attempts(quiz, batch.attempts):
+            show(result.student, result.score, result.verdicts)
+            results.append(result)
+    elif db:
         from .gradebook import Gradebook, GradebookError
 
         def stored(g) -> None:  # called only once the student's verdicts are committed

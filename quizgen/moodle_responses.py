@@ -1,0 +1,371 @@
+"""Grading Moodle's Responses report: each response mapped to the variant its student saw.
+
+A quiz imported into Moodle with one category per slot (``make --variants N``) and built from
+"random question from category" shows each student one variant per slot. Moodle's Responses
+report (Quiz → Results → Responses → Download, CSV or Excel) has one row per attempt; this
+module reads it, finds from the question text which variant each student saw, and grades the
+response with quizgen's own grader, so equivalent forms (``1/2`` for ``0.5``, ``1e-3``) and
+named mistakes count where Moodle's numerical grading cannot see them.
+
+The layout read is that of ``mod/quiz/report/responses`` (``last_responses_table``, Moodle
+4.x, English interface): the user columns (``Last name``, ``First name`` and the site's
+identity fields such as ``Email address`` or ``ID number``), ``Status``, ``Started``,
+``Completed``, ``Duration``, ``Grade/10.00`` (all read past), then for each question, labelled
+by its number in the quiz, ``Question N`` (the question text as Moodle's ``html_to_text``
+gives it; for multiple choice followed by ``: `` and the options joined by ``; ``),
+``Response N`` (what the student answered: the number typed, the chosen option's text, several
+options joined by ``; ``, or ``True`` / ``False``) and ``Right answer N``. A cell ``-`` means
+no response. The report must include the question text (its "Question text" option) when the
+quiz has several variants per slot; without variants the N-th response column is the N-th
+question.
+
+Matching compares words and numbers only (:func:`~quizgen.lms_variants.text_tokens`), so HTML,
+TeX delimiters and spacing cannot break it; ``make`` guarantees that no variant's text begins
+with another's, so a question text names its variant unambiguously.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from .batch import (
+    MAX_FIELD,
+    Problem,
+    StudentResult,
+    SubmissionError,
+    _encoding_of,
+    grade_answer,
+    normalize_student_id,
+    read_sheet,
+)
+from .grading import Verdict, check
+from .lms_variants import SlotVariant, begins_with, slot_variants, text_tokens, variant_count
+from .model import LANGS, Mistake, Question, Quiz
+from .safejson import clean_text
+from .spreadsheet import decimal_point
+
+RESPONSE = re.compile(r"response\s+(\S.*)", re.IGNORECASE)
+QUESTION = re.compile(r"question\s+(\S.*)", re.IGNORECASE)
+# The user columns Moodle can show, most specific first (core_user\fields::get_display_name).
+ID_COLUMNS = ("id number", "email address", "username", "email")
+FIRST_NAME, LAST_NAME = ("first name",), ("last name", "surname")
+NO_RESPONSE = "-"
+# qtype_truefalse's summaries in Moodle's English and Chinese language packs, and the usual
+# words a translation uses.
+TRUE_WORDS = frozenset({"true", "t", "对", "正确", "是", "真"})
+FALSE_WORDS = frozenset({"false", "f", "错", "错误", "否", "假"})
+
+
+@dataclass
+class Attempt:
+    """One row of the report: who, and per slot the variant shown and the response given."""
+
+    student: str
+    name: str
+    where: str  # "line 7" (CSV) or "row 7" (Excel)
+    responses: dict[str, str] = field(default_factory=dict)  # slot id -> Moodle's response
+    variants: dict[str, SlotVariant] = field(default_factory=dict)  # slot id -> variant shown
+
+
+@dataclass
+class ResponsesReport:
+    attempts: list[Attempt]
+    problems: list[Problem]
+
+
+def is_responses_report(path: Path) -> bool:
+    """An Excel file, or a CSV file whose header has a ``Response N`` column."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return True
+    if suffix == ".json":
+        return False
+    try:
+        with path.open("rb") as f:
+            head = f.read(65536)
+    except OSError:
+        return False  # the ordinary reader names the problem
+    text = head.decode(_encoding_of(head), errors="replace").lstrip("\ufeff")
+    first = text.splitlines()[0] if text else ""
+    return any(RESPONSE.fullmatch(cell.strip().strip('"').strip())
+               for cell in re.split(r"[,;\t]", first))
+
+
+# -- reading the report -----------------------------------------------------------------------
+
+def read_responses(path: str | Path, quiz: Quiz) -> ResponsesReport:
+    """Every attempt of the report, its responses mapped to slots and variants, and a Problem
+    for each row or cell that could not be used. Raises SubmissionError for a file that cannot
+    be read at all or is not a Responses report of this quiz."""
+    path = Path(path)
+    header, rows, problems, bad_cells = _read_table(path)
+    found = [Problem(f"{_unit(path)} {n}", m) for n, m in problems]
+    responses = [(m.group(1).strip(), i) for i, h in enumerate(header)
+                 if (m := RESPONSE.fullmatch(h))]
+    if not responses:
+        raise SubmissionError(f"{path}: no 'Response N' column: download Moodle's Responses "
+                              "report (Quiz → Results → Responses) with the responses shown")
+    questions = {m.group(1).strip(): i for i, h in enumerate(header)
+                 if (m := QUESTION.fullmatch(h))}
+    if variant_count(quiz) > 1 and not questions:
+        raise SubmissionError(f"{path}: no 'Question N' column, so the variant each student saw "
+                              "cannot be told: tick \"Question text\" in the Responses report's "
+                              "options and download it again")
+    id_col = _column(header, ID_COLUMNS)
+    first, last = _column(header, FIRST_NAME), _column(header, LAST_NAME)
+    if id_col is None and first is None and last is None:
+        raise SubmissionError(f"{path}: no column naming the student ({', '.join(ID_COLUMNS)}, "
+                              "first name, last name)")
+    index = VariantIndex(quiz)
+    if len(responses) > len(quiz.questions):
+        found.append(Problem(f"{_unit(path)} 1", f"{len(responses)} response columns but the "
+                             f"quiz has {len(quiz.questions)} questions; the extra ones are "
+                             "matched by their question text only"))
+    attempts: list[Attempt] = []
+    seen: dict[str, int] = {}
+    for number, cells in rows:
+        where = f"{_unit(path)} {number}"
+        padded = cells + [""] * (len(header) - len(cells))
+
+        def cell(i: int | None, padded: list[str] = padded) -> str:
+            return padded[i].strip() if i is not None else ""
+
+        shown = [cell(questions.get(label)) for label, _ in responses]
+        given = [cell(i) for _, i in responses]
+        if all(c in ("", NO_RESPONSE) for c in shown + given):
+            continue  # a student without an attempt (Moodle can list them too)
+        name = " ".join(p for p in (cell(first), cell(last)) if p)
+        student = normalize_student_id(cell(id_col)) if id_col is not None else ""
+        student = student or name
+        if not student:
+            found.append(Problem(where, "no student id or name; row not graded"))
+            continue
+        seen[student] = seen.get(student, 0) + 1
+        label = student if seen[student] == 1 else f"{student} (attempt {seen[student]})"
+        attempt = Attempt(label, name, where)
+        for position, ((column, i), text) in enumerate(zip(responses, shown)):
+            if text == NO_RESPONSE and cell(i) in ("", NO_RESPONSE):
+                continue  # a question the attempt never reached
+            at = quiz.questions[position] if position < len(quiz.questions) else None
+            if text not in ("", NO_RESPONSE):
+                variant, why = index.match(text, at.id if at else None)
+            elif at is not None and len(slot_variants(quiz, at)) == 1:
+                variant, why = slot_variants(quiz, at)[0], ""  # the N-th question, no variants
+            else:
+                variant, why = None, "no question text to tell which variant was shown"
+            if variant is None:
+                found.append(Problem(where, f"Question {column}: {why}; response not graded"))
+                continue
+            slot = variant.slot.id
+            if slot in attempt.variants:
+                found.append(Problem(where, f"Question {column}: {slot} is already answered in "
+                                            "this row; response not graded"))
+                continue
+            if (number, i) in bad_cells:
+                found.append(Problem(where, f"Response {column}: {bad_cells[number, i]}; that "
+                                            "answer is graded as unreadable"))
+            attempt.variants[slot] = variant
+            attempt.responses[slot] = cell(i)
+        attempts.append(attempt)
+    if not attempts:
+        found.append(Problem("", "no attempts in it: nothing to grade"))
+    return ResponsesReport(attempts, found)
+
+
+def _unit(path: Path) -> str:
+    return "row" if path.suffix.lower() == ".xlsx" else "line"
+
+
+def _column(header: list[str], names: tuple[str, ...]) -> int | None:
+    lowered = [h.strip().lower() for h in header]
+    return next((lowered.index(n) for n in names if n in lowered), None)
+
+
+def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]],
+                                     list[tuple[int, str]], dict[tuple[int, int], str]]:
+    """(header, [(line or row, cells)], [(line, problem)], {(line, cell): why untrusted})."""
+    if path.suffix.lower() == ".xlsx":
+        from .xlsx import XlsxError, read_xlsx
+
+        try:
+            table = read_xlsx(path)
+        except XlsxError as e:
+            raise SubmissionError(str(e)) from None
+        bad = {key: f"{length} characters, over the {MAX_FIELD} a cell may hold"
+               for key, length in table.long_cells.items()}
+        rows = [(n, [clean_text(c) for c in cells]) for n, cells in table.rows]
+        return [clean_text(h) for h in table.header], rows, table.problems, bad
+    sheet = read_sheet(path)
+    return sheet.header, sheet.rows, sheet.problems, sheet.bad_cells
+
+
+class VariantIndex:
+    """Which variant of which slot a question text (as Moodle shows it) belongs to."""
+
+    def __init__(self, quiz: Quiz) -> None:
+        self.entries = [
+            (v, tuple(t for lang in LANGS if (t := text_tokens(v.question.prompt.get(lang, "")))))
+            for slot in quiz.questions for v in slot_variants(quiz, slot)
+        ]
+
+    def match(self, text: str, hint: str | None) -> tuple[SlotVariant | None, str]:
+        """The variant whose text the cell begins with (the longest such, then the one of the
+        ``hint`` slot), or None and why."""
+        tokens = text_tokens(text)
+        scored = [(max(len(t) for t in prefixes if begins_with(tokens, t)), v)
+                  for v, prefixes in self.entries
+                  if any(begins_with(tokens, t) for t in prefixes)]
+        if not scored:
+            return None, "its text is none of this quiz's questions or their variants"
+        best = max(score for score, _ in scored)
+        found = [v for score, v in scored if score == best]
+        if len({v.slot.id for v in found}) > 1:
+            found = [v for v in found if v.slot.id == hint] or found
+        if len(found) > 1:
+            ids = ", ".join(v.id for v in found)
+            return None, f"its text fits several variants ({ids})"
+        return found[0], ""
+
+
+# -- grading ----------------------------------------------------------------------------------
+
+def grade_attempts(quiz: Quiz, attempts: list[Attempt]) -> list[StudentResult]:
+    """Each attempt's responses graded on the variants they were given to; points are out of
+    the slots the report holds."""
+    grader = ResponseGrader(quiz.lang)
+    results = []
+    for attempt in attempts:
+        result = StudentResult(attempt.student, dict(attempt.responses))
+        for slot in quiz.questions:
+            if slot.id not in attempt.variants:
+                continue
+            variant = attempt.variants[slot.id]
+            verdict = grader.grade(variant, attempt.responses[slot.id])
+            result.verdicts[slot.id] = verdict
+            result.variants[slot.id] = variant.id
+            result.score += verdict.score * variant.question.points
+        result.score = round(result.score, 6)
+        results.append(result)
+    return results
+
+
+class ResponseGrader:
+    """Moodle's summary of a response turned back into what the student chose or typed, then
+    graded by quizgen's grader. Per-variant option tables are built once."""
+
+    def __init__(self, lang: str) -> None:
+        self.langs = (lang, *(other for other in LANGS if other != lang))
+        self._tables: dict[str, _Options] = {}
+
+    def grade(self, variant: SlotVariant, response: str) -> Verdict:
+        q, text = variant.question, response.strip()
+        lang = self.langs[0]
+        if text in ("", NO_RESPONSE):
+            return grade_answer(q, "", lang)
+        options = self._tables.setdefault(variant.id, _Options(q, self.langs))
+        if q.kind == "choice":
+            ids = options.choice_ids(text)
+            if ids is None:
+                return _unreadable(text, "is none of the question's options")
+            return grade_answer(q, ", ".join(ids), lang)
+        value = options.value_of(text)
+        if value is not None:  # an option of a question the LMS asked as multiple choice
+            return grade_answer(q, value if isinstance(value, str) else json.dumps(value), lang)
+        typed = decimal_point(text)
+        if q.kind == "expression":  # typed, not chosen: the LMS asked its value at a point
+            return _grade_at_point(q, typed, lang)
+        return grade_answer(q, typed, lang)
+
+
+@dataclass
+class _Options:
+    """A variant's options as Moodle shows them, as word/number tokens."""
+
+    question: Question
+    langs: tuple[str, ...]
+
+    @cached_property
+    def choices(self) -> list[tuple[str, tuple[str, ...]]]:
+        q = self.question
+        return [(c["id"], text_tokens(c["text"].get(lang, ""))) for lang in self.langs
+                for c in q.choices]
+
+    @cached_property
+    def converted(self) -> list[tuple[Any, tuple[str, ...]]]:
+        """(value, tokens) of each option when the LMS asks a number, vector or expression as
+        multiple choice among its named mistakes."""
+        from .export.lms import LmsConversionError, lms_items
+
+        q = self.question
+        quiz = Quiz(seed=0, topic="", lang=self.langs[0], questions=[q], created_with={})
+        try:
+            (item,) = lms_items(quiz, lang=self.langs[0], convert=lambda latex, _: latex,
+                                numeric="choice", expression="choice")
+        except LmsConversionError:
+            return []
+        return [(o.value, text_tokens("".join(p if isinstance(p, str) else p.latex
+                                              for p in o.text))) for o in item.options]
+
+    def choice_ids(self, text: str) -> list[str] | None:
+        """The option ids a response names: one option's text, several joined by ``; `` (in
+        any order), or True / False; None if it is none of them."""
+        ids = [c["id"] for c in self.question.choices]
+        if ids == ["T", "F"]:
+            word = text.strip().casefold()
+            if word in TRUE_WORDS or word in FALSE_WORDS:
+                return ["T" if word in TRUE_WORDS else "F"]
+        tokens = text_tokens(text)
+        for lang_table in _by_lang(self.choices, len(ids)):
+            found = _split(tokens, lang_table)
+            if found is not None:
+                return sorted(set(found), key=ids.index)
+        return None
+
+    def value_of(self, text: str) -> Any:
+        tokens = text_tokens(text)
+        values = [v for v, t in self.converted if t == tokens]
+        distinct = {json.dumps(v, sort_keys=True) for v in values}
+        return values[0] if len(distinct) == 1 else None
+
+
+def _by_lang(table: list, per_lang: int) -> list[list]:
+    return [table[i:i + per_lang] for i in range(0, len(table), per_lang)] if per_lang else []
+
+
+def _split(tokens: tuple[str, ...], options: list[tuple[str, tuple[str, ...]]],
+           start: int = 0, used: frozenset[str] = frozenset()) -> list[str] | None:
+    """Option ids whose token runs, one after the other, make up ``tokens`` exactly (a
+    multiple-answer response lists the chosen options in display order, which the report does
+    not give). Each option is used once, so the search is bounded by the option count."""
+    if start == len(tokens):
+        return [] if used else None
+    for option, run in options:
+        if option not in used and run and tokens[start:start + len(run)] == run:
+            rest = _split(tokens, options, start + len(run), used | {option})
+            if rest is not None:
+                return [option, *rest]
+    return None
+
+
+def _grade_at_point(q: Question, typed: str, lang: str) -> Verdict:
+    """A response to an expression the LMS asked as its value at a point: graded against the
+    value there, with each named mistake's value there and its feedback."""
+    from .export.lms import POINT_TOLERANCE, LmsConversionError, _evaluation_point
+
+    try:
+        _, value, at_point = _evaluation_point(q)
+    except LmsConversionError as e:
+        return Verdict("invalid", 0.0, str(e), "", "key")
+    mistakes = [Mistake(m.name, x, m.feedback) for m, x in zip(q.mistakes, at_point)
+                if x is not None]
+    return check(value, typed, kind="number", mistakes=mistakes, lang=lang, **POINT_TOLERANCE)
+
+
+def _unreadable(text: str, why: str) -> Verdict:
+    shown = text if len(text) <= 60 else text[:57] + "..."
+    return Verdict("invalid", 0.0, f"Moodle's response {shown!r} {why}", "", "moodle")
