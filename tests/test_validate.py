@@ -48,3 +48,45 @@ def test_cli_prints_a_table_and_exits_zero():
     result = CliRunner().invoke(cli, ["validate", "--topic", "clipping", "--seeds", "5"])
     assert result.exit_code == 0, result.output
     assert "clipping.clip_grad_norm" in result.output and "families passed" in result.output
+
+
+# -- a fresh machine: no Chinese font ---------------------------------------------------------
+
+def test_without_a_chinese_font_validate_still_checks_every_formula_and_passes(tmp_path):
+    empty = tmp_path / "fonts"
+    empty.mkdir()
+    result = CliRunner().invoke(cli, ["validate", "--topic", "clipping", "--seeds", "3",
+                                      "--font-dir", str(empty)])
+    assert result.exit_code == 0, result.output
+    assert "4 of 4 families passed" in result.output
+    notes = [line for line in result.output.splitlines() if "CJK font" in line]
+    assert len(notes) == 1 and notes[0].startswith("note: Chinese PDFs need a CJK font")
+    assert "apt-get install fonts-noto-cjk" in notes[0] and "--strict" in notes[0]
+
+
+def test_strict_makes_a_missing_chinese_font_fail(tmp_path):
+    empty = tmp_path / "fonts"
+    empty.mkdir()
+    result = CliRunner().invoke(cli, ["validate", "--topic", "clipping.clip_grad_value",
+                                      "--seeds", "2", "--font-dir", str(empty), "--strict"])
+    assert result.exit_code == 1
+    assert "FAIL: Chinese PDFs need a CJK font" in result.output
+
+
+def test_a_broken_formula_is_caught_in_both_languages_without_the_font(tmp_path):
+    base = families()["clipping.clip_grad_norm"].module
+    family = _broken(prompt=lambda params, lang: base.prompt(params, lang) + r" $x^{$")
+    report = validate_family(family, seeds=1, formats=["pdf"], font_dir=tmp_path)
+    assert {f.split(":")[0] for f in report.failures} == {"pdf (en)", "pdf (zh)"}
+
+
+def test_make_a_chinese_pdf_without_a_font_is_one_clear_line(tmp_path):
+    empty = tmp_path / "fonts"
+    empty.mkdir()
+    result = CliRunner().invoke(cli, ["make", "--topic", "clipping", "--count", "1",
+                                      "--format", "pdf", "--lang", "zh", "--font-dir", str(empty),
+                                      "--out", str(tmp_path / "q")])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()  # one line, nothing else
+    assert line.startswith("Error: --format pdf: no font covering Chinese found")
+    assert "fonts-noto-cjk" in line and "Traceback" not in result.output

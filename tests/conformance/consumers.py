@@ -23,6 +23,8 @@ TESTS = Path(__file__).resolve().parents[1]
 VALIDATORS = Path(os.environ.get("QUIZGEN_VALIDATORS") or TESTS / "validators")
 NODE_MODULES = VALIDATORS / "node_modules"
 INSTALL = "npm ci --prefix tests/validators --ignore-scripts"
+# The IMS QTI 2.1 XSD set (test_qti_schema.py says where it comes from); git-ignored.
+QTI_SCHEMAS = Path(os.environ.get("QUIZGEN_QTI_SCHEMAS") or VALIDATORS / "qti-schemas")
 ARTIFACTS = TESTS / "artifacts"
 SEEDS = (5, 6)
 
@@ -33,6 +35,23 @@ def missing(reason: str) -> None:
         pytest.fail(f"{reason} (QUIZGEN_REQUIRE_VALIDATORS=1: CI must have every validator)",
                     pytrace=False)
     pytest.skip(reason)
+
+
+def qti_schemas() -> Path:
+    """The folder holding ``qtiv2p1/imsqti_v2p1.xsd`` and ``imscp_v1p1.xsd`` with their imports.
+
+    Unlike the npm consumers it skips even in CI, saying so in the test summary (``-rs``):
+    no registry this project installs from (PyPI, npm, Debian) carries the IMS schemas, so CI
+    cannot fetch them, and the repository must not hold them."""
+    if not (QTI_SCHEMAS / "qtiv2p1" / "imsqti_v2p1.xsd").is_file():
+        pytest.skip(f"no IMS QTI 2.1 schema set in {QTI_SCHEMAS}: copy src/qtism/data/storage/"
+                    "xml/schemes of the public repository oat-sa/qti-sdk there, or name it in "
+                    "QUIZGEN_QTI_SCHEMAS (no package registry carries it)")
+    try:
+        import lxml.etree  # noqa: F401
+    except ImportError:
+        missing("lxml is not installed (pip install -e '.[dev]')")
+    return QTI_SCHEMAS
 
 
 # WCAG 2.0 and 2.1 at levels A and AA (axe's "best-practice" rules are not part of WCAG).

@@ -211,3 +211,87 @@ def test_numbers_are_plain_decimals_that_read_back_exactly(x):
     text = num(x)
     assert re.fullmatch(r"-?\d+(\.\d+)?", text), text  # gift-pegjs's Number rule
     assert float(text) == x
+
+
+# -- the variant exports (make --variants): a category per slot, each variant read back -----
+
+VARIANT_MODES = (("en", "numerical", "choice"), ("zh", "choice", "point"))
+
+
+@pytest.fixture(scope="module")
+def variant_gift_files(big_quizzes, tmp_path_factory):
+    from quizgen.lms_variants import add_variants
+
+    folder = tmp_path_factory.mktemp("gift-variants")
+    quiz = add_variants(copy.deepcopy(big_quizzes[SEEDS[0]]), 3)
+    files = {}
+    for lang, numeric, expression in VARIANT_MODES:
+        path = folder / f"variants-{lang}-{numeric}-{expression}.gift.txt"
+        export(quiz, "gift", path, lang=lang, numeric=numeric, expression=expression)
+        files[(lang, numeric, expression)] = path
+    return quiz, files
+
+
+def compare_variants(quiz, files, read_file) -> tuple[int, list[str]]:
+    """(questions read, problems): one category per slot, ``$course$/<title>/q1``..., holding
+    the slot's variants in order, each equal to its variant in quiz.json."""
+    from quizgen.export.lms import slot_category
+    from quizgen.lms_variants import slot_variants
+
+    count, found = 0, []
+    for (lang, numeric, expression), path in files.items():
+        where = f"variants {lang} --numeric {numeric} --expression {expression}"
+        groups = read_file(path)
+        want = [slot_category(quiz, slot.id) for slot in quiz.questions]
+        if [category for category, _ in groups] != want:
+            found.append(f"{where}: categories {[c for c, _ in groups][:3]}..., want "
+                         f"{want[:3]}...")
+            continue
+        for number, (slot, (_, reads)) in enumerate(zip(quiz.questions, groups), start=1):
+            variants = slot_variants(quiz, slot)
+            if len(reads) != len(variants):
+                found.append(f"{where} {slot.id}: {len(reads)} questions, {len(variants)} "
+                             "variants")
+            for read, v in zip(reads, variants):
+                count += 1
+                found += [f"{where} {v.id} {slot.family}: {p}"
+                          for p in problems(read, v.question, number, lang, numeric, expression)]
+    return count, found
+
+
+def grouped(items) -> list[tuple[str, list]]:
+    groups: list[tuple[str, list]] = []
+    for category, read in items:
+        if category is not None:
+            groups.append((category, []))
+        else:
+            groups[-1][1].append(read)
+    return groups
+
+
+def test_moodle_importer_reads_every_variant_into_its_category(variant_gift_files):
+    quiz, files = variant_gift_files
+
+    def read(path):
+        return grouped((q.category, None) if q.qtype == "category" else (None, from_moodle(q))
+                       for q in import_gift(path.read_text(encoding="utf-8")))
+
+    count, found = compare_variants(quiz, files, read)
+    assert count > 2 * 150
+    assert not found, "\n".join(found[:40])
+
+
+def test_gift_pegjs_reads_every_variant_into_its_category(variant_gift_files, gift_pegjs):
+    quiz, files = variant_gift_files
+    results = gift_pegjs(list(files.values()))
+
+    def read(path):
+        result = results[str(path)]
+        assert result["ok"], "gift-pegjs: " + "\n".join(
+            f"{f['error']} in {f['block'][:120]!r}" for f in result["failed"][:10])
+        return grouped((q["title"], None) if q["type"] == "Category" else (None, from_pegjs(q))
+                       for q in result["questions"])
+
+    count, found = compare_variants(quiz, files, read)
+    assert count > 2 * 150
+    assert not found, "\n".join(found[:40])

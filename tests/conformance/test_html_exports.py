@@ -2,8 +2,8 @@
 
 The files: the sheet and the key of every family of the bank (seeds 5 and 6, English and
 Chinese), and the HTML inside the LMS exports (each question text, option, feedback and worked
-solution of the Moodle XML and GIFT files, one document per export), which an LMS shows as
-they are. Served pages are checked in test_served_pages.py.
+solution of the Moodle XML and GIFT files, one document per export, with and without
+--variants), which an LMS shows as they are. Served pages are checked in test_served_pages.py.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ def moodle_fragments(path) -> list[str]:
 
 def gift_fragments(path) -> list[str]:
     out = []
-    for q in import_gift(path.read_text(encoding="utf-8"))[1:]:
+    for q in import_gift(path.read_text(encoding="utf-8")):
+        if q.qtype == "category":
+            continue
         out += [q.questiontext, q.generalfeedback]
         out += [a.text for a in q.answer if hasattr(a, "text")] + [f.text for f in q.feedback]
         out += [f.text for f in (q.feedbacktrue, q.feedbackfalse) if f is not None]
@@ -59,6 +61,16 @@ def html_files(big_quizzes, tmp_path_factory) -> list:
                 page = folder / f"{fmt}-fragments-{seed}-{lang}.html"
                 page.write_text(wrap(fragments(path), lang, f"{fmt} {seed}"), encoding="utf-8")
                 files.append(page)
+    # a quiz made with --variants: the same HTML, in a category per slot
+    from quizgen.lms_variants import add_variants
+
+    quiz = add_variants(big_quizzes[SEEDS[0]], 2)
+    for lang in LANGS:
+        for fmt, fragments in (("moodle", moodle_fragments), ("gift", gift_fragments)):
+            path = export(quiz, fmt, folder / f"variants-{lang}.{fmt}", lang=lang)
+            page = folder / f"{fmt}-variant-fragments-{lang}.html"
+            page.write_text(wrap(fragments(path), lang, f"{fmt} variants"), encoding="utf-8")
+            files.append(page)
     return files
 
 
