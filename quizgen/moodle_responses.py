@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -205,31 +206,62 @@ def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]],
 
 
 class VariantIndex:
-    """Which variant of which slot a question text (as Moodle shows it) belongs to."""
+    """Which variant of which slot a question text (as Moodle shows it) belongs to.
+
+    The variants of the slot the column is numbered for are tried first; only when none fits,
+    or a variant of another slot has a text that begins with the one found (which ``make``
+    does not rule out across slots), are all variants compared."""
 
     def __init__(self, quiz: Quiz) -> None:
         self.entries = [
             (v, tuple(t for lang in LANGS if (t := text_tokens(v.question.prompt.get(lang, "")))))
             for slot in quiz.questions for v in slot_variants(quiz, slot)
         ]
+        self.by_slot: dict[str, list] = {}
+        for entry in self.entries:
+            self.by_slot.setdefault(entry[0].slot.id, []).append(entry)
+        # in sorted order, the texts that begin with a text come right after it
+        ordered = sorted((t, v.slot.id) for v, prefixes in self.entries for t in prefixes)
+        self.extended = {t for (t, slot), (u, other) in zip(ordered, ordered[1:])
+                         if begins_with(u, t) and (u, other) != (t, slot)}
 
     def match(self, text: str, hint: str | None) -> tuple[SlotVariant | None, str]:
         """The variant whose text the cell begins with (the longest such, then the one of the
         ``hint`` slot), or None and why."""
         tokens = text_tokens(text)
-        scored = [(max(len(t) for t in prefixes if begins_with(tokens, t)), v)
-                  for v, prefixes in self.entries
-                  if any(begins_with(tokens, t) for t in prefixes)]
+        found = self._best(tokens, self.by_slot.get(hint, []))
+        if found is not None and not (set(found[1]) & self.extended):
+            return found[0], ""
+        scored = [(score, v) for v, prefixes in self.entries
+                  if (score := _fit(tokens, prefixes)) >= 0]
         if not scored:
             return None, "its text is none of this quiz's questions or their variants"
         best = max(score for score, _ in scored)
-        found = [v for score, v in scored if score == best]
-        if len({v.slot.id for v in found}) > 1:
-            found = [v for v in found if v.slot.id == hint] or found
-        if len(found) > 1:
-            ids = ", ".join(v.id for v in found)
+        candidates = [v for score, v in scored if score == best]
+        if len({v.slot.id for v in candidates}) > 1:
+            candidates = [v for v in candidates if v.slot.id == hint] or candidates
+        if len(candidates) > 1:
+            ids = ", ".join(v.id for v in candidates)
             return None, f"its text fits several variants ({ids})"
-        return found[0], ""
+        return candidates[0], ""
+
+    @staticmethod
+    def _best(tokens: tuple[str, ...], entries: list) -> tuple[SlotVariant, tuple] | None:
+        """(the one variant fitting longest, its fitting texts) among ``entries``, if one."""
+        scored = [(score, entry) for entry in entries if (score := _fit(tokens, entry[1])) >= 0]
+        if not scored:
+            return None
+        best = max(score for score, _ in scored)
+        top = [entry for score, entry in scored if score == best]
+        if len(top) > 1:
+            return None  # let the full comparison say why
+        variant, prefixes = top[0]
+        return variant, tuple(t for t in prefixes if begins_with(tokens, t))
+
+
+def _fit(tokens: tuple[str, ...], prefixes: tuple[tuple[str, ...], ...]) -> int:
+    """The length of the longest of ``prefixes`` that ``tokens`` begins with, or -1."""
+    return max((len(t) for t in prefixes if begins_with(tokens, t)), default=-1)
 
 
 # -- grading ----------------------------------------------------------------------------------
@@ -282,18 +314,28 @@ class ResponseGrader:
         return grade_answer(q, typed, lang)
 
 
+_DELIMITERS = re.compile(r"\\[()\[\]]|\$|\s+")
+
+
+def exact_key(text: str) -> str:
+    """An option's text with only what Moodle's ``html_to_text`` may change taken out (spaces,
+    case, TeX delimiters ``$ \\( \\) \\[ \\]``): operators stay, so ``2/λ`` and ``2λ`` differ."""
+    text = unicodedata.normalize("NFKC", text).casefold().replace("\u2212", "-")
+    return _DELIMITERS.sub("", text)
+
+
 @dataclass
 class _Options:
-    """A variant's options as Moodle shows them, as word/number tokens."""
+    """A variant's options as Moodle shows them: exact keys first, word/number tokens when
+    Moodle's filters changed more than spacing."""
 
     question: Question
     langs: tuple[str, ...]
 
     @cached_property
-    def choices(self) -> list[tuple[str, tuple[str, ...]]]:
+    def choices(self) -> list[tuple[str, str]]:
         q = self.question
-        return [(c["id"], text_tokens(c["text"].get(lang, ""))) for lang in self.langs
-                for c in q.choices]
+        return [(c["id"], c["text"].get(lang, "")) for lang in self.langs for c in q.choices]
 
     @cached_property
     def converted(self) -> list[tuple[Any, tuple[str, ...]]]:
@@ -308,45 +350,53 @@ class _Options:
                                 numeric="choice", expression="choice")
         except LmsConversionError:
             return []
-        return [(o.value, text_tokens("".join(p if isinstance(p, str) else p.latex
-                                              for p in o.text))) for o in item.options]
+        return [(o.value, "".join(p if isinstance(p, str) else f"${p.latex}$" for p in o.text))
+                for o in item.options]
 
     def choice_ids(self, text: str) -> list[str] | None:
         """The option ids a response names: one option's text, several joined by ``; `` (in
-        any order), or True / False; None if it is none of them."""
+        any order), or True / False; None if it is none of them (or several could be)."""
         ids = [c["id"] for c in self.question.choices]
         if ids == ["T", "F"]:
             word = text.strip().casefold()
             if word in TRUE_WORDS or word in FALSE_WORDS:
                 return ["T" if word in TRUE_WORDS else "F"]
-        tokens = text_tokens(text)
-        for lang_table in _by_lang(self.choices, len(ids)):
-            found = _split(tokens, lang_table)
-            if found is not None:
-                return sorted(set(found), key=ids.index)
+        per_lang = [self.choices[i:i + len(ids)] for i in range(0, len(self.choices), len(ids))]
+        for key, separator in ((exact_key, (";",)), (text_tokens, ())):
+            for table in per_lang:
+                runs = [(option, tuple(key(shown))) for option, shown in table]
+                if len({run for _, run in runs}) < len(runs):
+                    continue  # two options read the same this way: it cannot tell them apart
+                found = _split(tuple(key(text)), runs, separator)
+                if found is not None:
+                    return sorted(set(found), key=ids.index)
         return None
 
     def value_of(self, text: str) -> Any:
-        tokens = text_tokens(text)
-        values = [v for v, t in self.converted if t == tokens]
-        distinct = {json.dumps(v, sort_keys=True) for v in values}
-        return values[0] if len(distinct) == 1 else None
+        """The value an option of a converted question stands for, if ``text`` is one."""
+        for key in (exact_key, text_tokens):
+            values = [v for v, shown in self.converted if key(shown) == key(text)]
+            if len({json.dumps(v, sort_keys=True) for v in values}) == 1:
+                return values[0]
+        return None
 
 
-def _by_lang(table: list, per_lang: int) -> list[list]:
-    return [table[i:i + per_lang] for i in range(0, len(table), per_lang)] if per_lang else []
-
-
-def _split(tokens: tuple[str, ...], options: list[tuple[str, tuple[str, ...]]],
-           start: int = 0, used: frozenset[str] = frozenset()) -> list[str] | None:
-    """Option ids whose token runs, one after the other, make up ``tokens`` exactly (a
-    multiple-answer response lists the chosen options in display order, which the report does
-    not give). Each option is used once, so the search is bounded by the option count."""
-    if start == len(tokens):
+def _split(units: tuple[str, ...], options: list[tuple[str, tuple[str, ...]]],
+           separator: tuple[str, ...], start: int = 0,
+           used: frozenset[str] = frozenset()) -> list[str] | None:
+    """Option ids whose runs, one after the other (``separator`` between two), make up
+    ``units`` exactly: a multiple-answer response lists the chosen options in display order,
+    which the report does not give. Each option is used once, so the search is bounded by the
+    option count."""
+    if start == len(units):
         return [] if used else None
+    if used:
+        if units[start:start + len(separator)] != separator:
+            return None
+        start += len(separator)
     for option, run in options:
-        if option not in used and run and tokens[start:start + len(run)] == run:
-            rest = _split(tokens, options, start + len(run), used | {option})
+        if option not in used and run and units[start:start + len(run)] == run:
+            rest = _split(units, options, separator, start + len(run), used | {option})
             if rest is not None:
                 return [option, *rest]
     return None

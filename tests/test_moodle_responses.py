@@ -255,3 +255,21 @@ def test_the_largest_cells_cost_little(lms_quiz, tmp_path):
     (result,) = grade_attempts(quiz, read_responses(path, quiz).attempts)
     assert time.process_time() - start < 3.0
     assert result.verdicts[slot.id].status == "invalid"
+
+
+def test_a_longer_text_of_another_slot_wins_over_the_column_s_own(lms_quiz):
+    """Across slots one text may begin with another (make rules it out within a slot only):
+    the longest fitting text decides, whichever column it is in."""
+    from dataclasses import replace
+
+    quiz, _ = lms_quiz
+    short, long = quiz.questions[0], quiz.questions[1]
+    texts = {"en": "Compute the step size.", "zh": "计算步长。"}
+    longer = {lang: text + " Then double it." for lang, text in texts.items()}
+    edited = replace(quiz, variants={}, questions=[replace(short, prompt=texts),
+                                                   replace(long, prompt=longer)])
+    index = VariantIndex(edited)
+    found, _ = index.match("Compute the step size. Then double it.", hint="q1")
+    assert found.slot.id == "q2"
+    found, _ = index.match("Compute the step size.", hint="q2")
+    assert found.slot.id == "q1"
