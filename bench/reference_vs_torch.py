@@ -156,8 +156,11 @@ def run(total_params: int, device: torch.device, dtype: torch.dtype, repeats: in
     ]
 
 
-def _mib(nbytes: int | None) -> str:
-    return "n/a" if nbytes is None else f"{nbytes / 2**20:.0f}"
+def mib(nbytes: int | None) -> str:
+    if nbytes is None:
+        return "n/a"
+    value = nbytes / 2**20
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
 
 
 def table(rows: list[Row]) -> str:
@@ -170,8 +173,8 @@ def table(rows: list[Row]) -> str:
         lines.append(
             f"| {r.name} | {r.ratio('foreach'):.2f} | {r.ratio('single'):.2f} "
             f"| {r.seconds['reference'] / r.faster:.2f} | {1e3 * r.seconds['reference']:.1f} "
-            f"| {_mib(r.peak_bytes['reference'])} | {_mib(r.peak_bytes['foreach'])} "
-            f"| {_mib(r.peak_bytes['single'])} |"
+            f"| {mib(r.peak_bytes['reference'])} | {mib(r.peak_bytes['foreach'])} "
+            f"| {mib(r.peak_bytes['single'])} |"
         )
     return "\n".join(lines)
 
