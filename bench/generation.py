@@ -44,11 +44,11 @@ class _TimedModule:
             return value
 
         def timed(*args, **kwargs):
-            start = time.perf_counter()
+            start = time.process_time()
             try:
                 return value(*args, **kwargs)
             finally:
-                self._seconds[name] += time.perf_counter() - start
+                self._seconds[name] += time.process_time() - start
 
         return timed
 
@@ -57,11 +57,11 @@ def family_costs(family: Family, variants: int) -> dict[str, float]:
     """Seconds per question, in total and per phase, over ``variants`` samples."""
     seconds: dict[str, float] = defaultdict(float)
     timed = Family(_TimedModule(family.module, seconds))  # type: ignore[arg-type]
-    start = time.perf_counter()
+    start = time.process_time()
     for seed in range(variants):
         rng = rng_for(seed, "bench", family.id)
         build_question(timed, rng, DIFFICULTIES[seed % 3], qid=f"q{seed}")
-    total = time.perf_counter() - start
+    total = time.process_time() - start
     costs = {phase: sum(seconds[h] for h in hooks) for phase, hooks in PHASES.items()}
     costs["engine"] = total - sum(costs.values())
     costs["total"] = total
@@ -72,9 +72,9 @@ def throughput(topic: str, count: int, repeats: int) -> tuple[float, list[float]
     """Median questions per second of ``repeats`` quizzes (seeds 1..repeats)."""
     rates = []
     for seed in range(1, repeats + 1):
-        start = time.perf_counter()
+        start = time.process_time()
         make_quiz(topic, count=count, seed=seed)
-        rates.append(count / (time.perf_counter() - start))
+        rates.append(count / (time.process_time() - start))
     return statistics.median(rates), rates
 
 
@@ -87,9 +87,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)  # as `quizgen make` runs: tensors of a few elements
 
-    start = time.perf_counter()
+    start = time.process_time()
     make_quiz(args.topic, count=args.count, seed=0)
-    warmup = time.perf_counter() - start
+    warmup = time.process_time() - start
     median, rates = throughput(args.topic, args.count, args.repeats)
     print(f"torch {torch.__version__}, 1 thread; topic {args.topic!r}, "
           f"{args.count} questions a quiz")

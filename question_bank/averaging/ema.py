@@ -20,6 +20,7 @@ from torch.optim.swa_utils import AveragedModel as TorchAveragedModel
 from torch.optim.swa_utils import get_ema_multi_avg_fn
 
 from question_bank._format import nonzero, num, par, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.averaging import AveragedModel, exponential_moving_average, get_ema_avg_fn
 
@@ -69,6 +70,7 @@ def _averaged_model(params: dict) -> list[list[float]]:
     return history
 
 
+@per_variant
 def history(params: dict) -> list:
     """The average after each value (bias-corrected where asked), from reference.averaging."""
     if params["torch"]:

@@ -17,6 +17,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from question_bank.spectral._matrices import (
     exact_sigma,
     frobenius,
@@ -49,6 +50,7 @@ def sample(rng: random.Random, difficulty: int) -> dict:
     return params
 
 
+@per_variant
 def answer(params: dict) -> float:
     w = tensor(params["W"])
     if params["ask"] == "lipschitz":
