@@ -118,7 +118,8 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
 
         try:
             files, notes = write_roster_files(quiz, read_roster(roster), out_dir, chosen,
-                                              shuffle=shuffle, font_dir=font_dir, notes=notes)
+                                              shuffle=shuffle, font_dir=font_dir, notes=notes,
+                                              progress=True)
         except RosterError as e:
             raise InputError(f"--students: {e}") from None
         except (FontNotFoundError, LmsConversionError) as e:
@@ -405,24 +406,29 @@ def check(expected, answer, variables, kind, rtol, atol, sigfigs, lang, batch) -
               help="Document formats every formula must convert for.")
 def validate(topic, seeds, formats) -> None:
     """Release check: prove every variant of every family (exit 1 on any failure)."""
-    from .sampling import UnknownTopicError
+    from .progress import Progress
+    from .sampling import UnknownTopicError, select_families
     from .validate import validate as run_validation
 
     _small_tensor_mode()
+    try:
+        bar = Progress(len(select_families(topic)) * seeds, "validate")  # a terminal's stderr
+    except UnknownTopicError as e:
+        raise InputError(f"--topic: {e.args[0]}") from None
 
     click.echo(f"{'family':<40} {'seeds':>6} {'failures':>9} {'seconds':>8}")
 
     def show(report) -> None:
+        bar.clear()
         mark = "ok" if report.ok else "FAIL"
         click.echo(f"{report.family:<40} {report.seeds:>6} {len(report.failures):>9} "
                    f"{report.seconds:>8.1f}  {mark}")
         for failure in report.failures[:5]:
             click.echo(f"    {failure}")
 
-    try:
-        reports = run_validation(topic, seeds, tuple(f.strip() for f in formats.split(",")), show)
-    except UnknownTopicError as e:
-        raise InputError(f"--topic: {e.args[0]}") from None
+    with bar:
+        reports = run_validation(topic, seeds, tuple(f.strip() for f in formats.split(",")),
+                                 show, advance=bar.advance)
     failed = [r for r in reports if not r.ok]
     click.echo(f"{len(reports) - len(failed)} of {len(reports)} families passed")
     if failed:

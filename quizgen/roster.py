@@ -25,6 +25,7 @@ from typing import Any
 
 from .batch import SubmissionError, find_column, normalize_student_id, read_table
 from .model import Question, Quiz, QuizFileError
+from .progress import tracked
 
 FORMAT = "quizgen-variants/1"
 VARIANTS_FILE = "variants.json"
@@ -184,14 +185,17 @@ def student_questions(base: Quiz, student_id: str, *, shuffle: bool = False) -> 
     return questions
 
 
-def make_variants(base: Quiz, students: list[Student], *, shuffle: bool = False) -> Variants:
+def make_variants(base: Quiz, students: list[Student], *, shuffle: bool = False,
+                  progress: bool = False) -> Variants:
+    """Every student's variant; ``progress`` shows a bar on a terminal's stderr."""
+    shown = tracked(students, len(students), "variants") if progress else students
     return Variants(
         seed=base.seed,
         topic=base.topic,
         question_ids=[q.id for q in base.questions],
         shuffle=shuffle,
         students=[StudentVariant(s, student_questions(base, s.id, shuffle=shuffle))
-                  for s in students],
+                  for s in shown],
     )
 
 
@@ -271,12 +275,13 @@ def merged_key(base: Quiz, variants: Variants) -> Quiz:
 
 def write_roster_files(base: Quiz, students: list[Student], out_dir: Path, formats: list[str],
                        *, shuffle: bool = False, notes: list[str] | None = None,
-                       **options: Any) -> tuple[list[Path], list[str]]:
+                       progress: bool = False, **options: Any) -> tuple[list[Path], list[str]]:
     """variants.json, tokens.csv, key.csv, one sheet per student and format under
-    ``students/``, and one merged key per format; returns (paths written, notes)."""
+    ``students/``, and one merged key per format; returns (paths written, notes).
+    ``progress`` shows a bar on a terminal's stderr while variants and sheets are made."""
     from .export import export, writer
 
-    variants = make_variants(base, students, shuffle=shuffle)
+    variants = make_variants(base, students, shuffle=shuffle, progress=progress)
     variants.save(out_dir / VARIANTS_FILE)
     assign_tokens(students, out_dir / TOKENS_FILE)
     with (out_dir / "key.csv").open("w", encoding="utf-8", newline="") as f:
@@ -297,7 +302,8 @@ def write_roster_files(base: Quiz, students: list[Student], out_dir: Path, forma
             written.append(export(base, fmt, out_dir / f"quiz{w.suffix}", key=True, **options))
             notes.append(f"{fmt}: the LMS file holds the base quiz, not the students' variants")
             continue
-        for s in students:
+        shown = tracked(students, len(students), f"{fmt} sheets") if progress else students
+        for s in shown:
             written.append(export(variants.quiz_for(base, s.id), fmt,
                                   sheets / f"{names[s.id]}{w.suffix}", key=False, **options))
         written.append(export(merged_key(base, variants), fmt, out_dir / f"key{w.suffix}",

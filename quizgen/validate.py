@@ -118,7 +118,9 @@ def _check_exports(questions: list[Question], formats: list[str]) -> list[str]:
     return problems
 
 
-def validate_family(family: Family, seeds: int, formats: list[str]) -> FamilyReport:
+def validate_family(family: Family, seeds: int, formats: list[str],
+                    advance: Callable[[], None] | None = None) -> FamilyReport:
+    """Check ``seeds`` variants of ``family``; ``advance()`` is called after each one."""
     report = FamilyReport(family.id, seeds)
     start = time.perf_counter()
     questions = []
@@ -131,6 +133,8 @@ def validate_family(family: Family, seeds: int, formats: list[str]) -> FamilyRep
         except Exception as e:
             problems = [f"{type(e).__name__}: {e}"]
         report.failures += [f"seed {seed}: {p}" for p in problems]
+        if advance:
+            advance()
     report.failures += _check_exports(questions, formats)
     report.seconds = time.perf_counter() - start
     return report
@@ -141,11 +145,14 @@ def validate(
     seeds: int = 200,
     formats: tuple[str, ...] = DOCUMENT_FORMATS,
     progress: Callable[[FamilyReport], None] | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> list[FamilyReport]:
+    """Every family's report; ``progress(report)`` after each family, ``advance()`` after
+    each variant."""
     chosen = select_families(topic) if topic != "all" else list(families().values())
     reports = []
     for family in chosen:
-        report = validate_family(family, seeds, list(formats))
+        report = validate_family(family, seeds, list(formats), advance)
         reports.append(report)
         if progress:
             progress(report)
