@@ -9,6 +9,7 @@ directional derivative as an expression in x and y.
 from __future__ import annotations
 
 import random
+from functools import cache
 
 import sympy as sp
 
@@ -21,6 +22,7 @@ from question_bank.calculus._functions import (
     at_point,
     exact_gradient,
     partials,
+    term_partials,
     tex,
     x,
     y,
@@ -114,12 +116,20 @@ def _derivative(params: dict):
 
 @per_variant
 def _expression(params: dict, normalize: bool = True, swap: bool = False) -> sp.Expr:
-    fx, fy = partials(params["terms"])
+    """expand(f_x u_1 + f_y u_2), summed term by term (expand distributes over the sum)."""
     a, b = _direction_vector(params)
     if swap:
         a, b = b, a
     norm = sp.sqrt(a**2 + b**2) if normalize else 1
-    return sp.expand(fx * a / norm + fy * b / norm)
+    return sum(c * _term_expression(k, a, b, norm) for c, k in params["terms"])
+
+
+@cache
+def _term_expression(key: str, a: sp.Expr, b: sp.Expr, norm: sp.Expr | int) -> sp.Expr:
+    """One term's expanded directional derivative along (a, b) / norm: the terms and the
+    directions come from small pools, so each is expanded once."""
+    dx, dy = term_partials(key)
+    return sp.expand(dx * a / norm + dy * b / norm)
 
 
 def closed_form(params: dict) -> sp.Expr:

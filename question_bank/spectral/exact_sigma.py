@@ -67,6 +67,7 @@ def closed_form(params: dict) -> sp.Expr:
     return exact_sigma(params["W"])
 
 
+@per_variant
 def answer_tex(params: dict) -> str:
     exact = closed_form(params)
     if exact.is_Integer:
