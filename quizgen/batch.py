@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import time
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
@@ -18,6 +17,8 @@ from typing import IO, Any
 
 from .grading import ExpectedError, Verdict, check
 from .model import Question, Quiz
+from .safejson import JSONInputError, clean_text, dumps_line
+from .safejson import load as load_json
 
 # Student id columns, most specific first: a sheet with both "学号" and "姓名" is keyed by 学号.
 STUDENT_COLUMNS = ("student", "student_id", "id", "学号", "姓名")
@@ -181,8 +182,9 @@ def read_submission_batch(
             text = path.read_text(encoding="utf-8-sig")
         except OSError as e:
             raise SubmissionError(f"{path}: cannot read ({e.strerror})") from None
-        except UnicodeDecodeError:
-            raise SubmissionError(f"{path}: not UTF-8 text") from None
+        except UnicodeDecodeError as e:
+            line = path.read_bytes()[: e.start].count(b"\n") + 1
+            raise SubmissionError(f"{path}: line {line}: not UTF-8 text") from None
         rows = [Submission(s, a, w) for s, a, w in _json_rows(path, text)]
         problems: list[Problem] = []
         for row in rows:
@@ -265,16 +267,17 @@ def read_submissions(path: Path, quiz: Quiz) -> list[tuple[str, dict[str, str]]]
 def _json_rows(path: Path, text: str) -> list[tuple[str, dict[str, str], str]]:
     """{"student": {"q1": "..."}} or [{"student": "...", "answers": {"q1": "..."}}]."""
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SubmissionError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from None
+        data = load_json(text)
+    except JSONInputError as e:
+        raise SubmissionError(f"{path}: {e}") from None
     if isinstance(data, dict):
         data = [{"student": k, "answers": v} for k, v in data.items()]
     rows = []
     for i, item in enumerate(data if isinstance(data, list) else [None]):
         if not (isinstance(item, dict) and isinstance(item.get("answers"), dict)):
             raise SubmissionError(f"{path}: entry {i}: expected {{'student', 'answers': {{...}}}}")
-        answers = {str(k): "" if v is None else str(v) for k, v in item["answers"].items()}
+        answers = {str(k): "" if v is None else clean_text(str(v))
+                   for k, v in item["answers"].items()}
         student = normalize_student_id(str(item.get("student", "")))
         rows.append((student, answers, f"entry {i}"))
     return rows
@@ -307,16 +310,20 @@ def write_results(results: list[StudentResult], path: Path) -> None:
                                  v.feedback, v.interpreted, v.mistake or ""])
 
 
+MAX_LINE = 1 << 20  # characters of one batch case; a longer line is one invalid verdict
+
+
 def check_batch(lines: IO[str], out: IO[str], lang: str = "en",
                 progress: IO[str] | None = None) -> int:
     """One JSON verdict per input line, in order; a bad line gets an `invalid` verdict.
 
-    Streams: memory stays constant whatever the number of lines. With `progress` (a terminal),
-    a running count is redrawn there about ten times a second. Returns the number of verdicts.
+    Streams: memory stays constant whatever the number of lines (a line longer than
+    ``MAX_LINE`` is skipped in pieces). With `progress` (a terminal), a running count is redrawn
+    there about ten times a second. Returns the number of verdicts.
     """
     count, shown = 0, 0.0
-    for verdict in _verdicts(lines, lang):
-        out.write(json.dumps(verdict, ensure_ascii=False) + "\n")
+    for verdict in _verdicts(_bounded_lines(lines), lang):
+        out.write(dumps_line(verdict) + "\n")
         out.flush()
         count += 1
         if progress is not None and time.monotonic() - shown > 0.1:
@@ -328,12 +335,36 @@ def check_batch(lines: IO[str], out: IO[str], lang: str = "en",
     return count
 
 
-def _verdicts(lines: IO[str], lang: str) -> Iterator[dict[str, Any]]:
+def _bounded_lines(stream: IO[str]) -> Iterator[str | None]:
+    """The stream's lines, None for a line over MAX_LINE characters (read past, not kept)."""
+    while True:
+        line = stream.readline(MAX_LINE + 1)
+        if not line:
+            return
+        if len(line) > MAX_LINE and not line.endswith("\n"):
+            while True:  # discard the rest of the long line
+                rest = stream.readline(MAX_LINE)
+                if not rest or rest.endswith("\n"):
+                    break
+            yield None
+        else:
+            yield line
+
+
+def _invalid(line_no: int, why: str) -> dict[str, Any]:
+    return {"status": "invalid", "score": 0.0, "feedback": f"line {line_no}: {why}",
+            "interpreted": "", "method": "input", "mistake": None}
+
+
+def _verdicts(lines: Iterable[str | None], lang: str) -> Iterator[dict[str, Any]]:
     for line_no, line in enumerate(lines, start=1):
+        if line is None:
+            yield _invalid(line_no, f"longer than {MAX_LINE} characters")
+            continue
         if not line.strip():
             continue
         try:
-            case = json.loads(line)
+            case = load_json(line)
             if not isinstance(case, dict):
                 raise ValueError("a case must be a JSON object")
             if "expected" not in case or "answer" not in case:
@@ -344,5 +375,6 @@ def _verdicts(lines: IO[str], lang: str) -> Iterator[dict[str, Any]]:
             yield check(case["expected"], case["answer"], variables=case.get("vars", ()),
                         lang=case.get("lang", lang), **options).to_dict()
         except (ValueError, TypeError) as e:
-            yield {"status": "invalid", "score": 0.0, "feedback": f"line {line_no}: {e}",
-                   "interpreted": "", "method": "input", "mistake": None}
+            yield _invalid(line_no, str(e))
+        except Exception as e:  # noqa: BLE001  one line must never stop the batch
+            yield _invalid(line_no, f"could not be checked ({type(e).__name__})")

@@ -7,7 +7,6 @@ field; nothing reaches the terminal as a traceback.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -362,7 +361,10 @@ def practice(topic, lang, seed, count) -> None:
 @cli.command()
 @click.argument("expected", required=False)
 @click.argument("answer", required=False)
-@click.option("--vars", "variables", default="", help="Comma-separated variable names, e.g. x,y.")
+@click.option("--vars", "variables", default="",
+              help="Comma-separated variables, each NAME or NAME:DOMAIN, e.g. "
+                   "fan_in:positive,t:positive_integer (domains: real (default), positive, "
+                   "nonnegative, integer, positive_integer, unit_interval).")
 @click.option("--kind", type=click.Choice(["number", "vector", "expression", "choice"]),
               help="Answer kind (default: inferred).")
 @click.option("--rtol", type=float, help="Relative tolerance.")
@@ -386,16 +388,19 @@ def check(expected, answer, variables, kind, rtol, atol, sigfigs, lang, batch) -
         return
     if expected is None or answer is None:
         raise click.UsageError("give EXPECTED and ANSWER, or --batch FILE.jsonl")
-    names = [v.strip() for v in variables.split(",") if v.strip()]
-    bad = [n for n in names if not n.isidentifier()]
-    if bad:
-        raise InputError(f"--vars: {bad[0]!r} is not a variable name")
+    from .grading import VariableError, parse_variables
+    from .safejson import dumps_line
+
     try:
-        verdict = grade_one(expected, answer, kind=kind, variables=names, rtol=rtol, atol=atol,
-                            sigfigs=sigfigs, lang=lang)
+        declared = parse_variables(variables)
+    except VariableError as e:
+        raise InputError(f"--vars: {e}") from None
+    try:
+        verdict = grade_one(expected, answer, kind=kind, variables=declared, rtol=rtol,
+                            atol=atol, sigfigs=sigfigs, lang=lang)
     except ExpectedError as e:  # the key is the caller's input here, not a student's
         raise InputError(f"EXPECTED: {e}") from None
-    click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+    click.echo(dumps_line(verdict.to_dict()))
 
 
 @cli.command()

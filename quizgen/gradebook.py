@@ -13,6 +13,9 @@ Tables::
     submissions  raw text exactly as received, unique on (quiz, student, question, text hash)
     verdicts     one per (submission, spec, grader version): status, score, points, feedback,
                  interpreted, method, mistake
+    quiz_secrets (quiz) -> the secret the grader draws its sample points from: never in
+                 quiz.json or a page, so nobody can predict them; kept here, so a regrade
+                 draws the same points and reproduces every verdict
 
 A key fix changes a variant's spec hash; the verdicts of the old key stay (history), and the
 current verdict of an answer is the one graded under its variant's current spec. Grading the
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -129,6 +133,11 @@ verdicts = Table(
     Column("graded_at", String, nullable=False),
     UniqueConstraint("submission_id", "spec_hash", "grader_version"),
 )
+quiz_secrets = Table(
+    "quiz_secrets", metadata,
+    Column("quiz_id", ForeignKey("quizzes.id"), primary_key=True),
+    Column("secret", String(64), nullable=False),  # hex
+)
 
 
 class GradebookError(ValueError):
@@ -172,10 +181,11 @@ def quiz_identity(quiz: Quiz) -> str:
     return hashlib.sha256(json.dumps(shape).encode()).hexdigest()
 
 
-def grade_with_spec(spec: dict[str, Any], raw: str, lang: str) -> Verdict:
+def grade_with_spec(spec: dict[str, Any], raw: str, lang: str,
+                    secret: bytes | None = None) -> Verdict:
     return check(spec["answer"], raw, kind=spec["kind"], variables=spec["vars"],
                  mistakes=spec["mistakes"], lang=lang, choices=spec.get("choices", ()),
-                 **spec["tolerance"])
+                 secret=secret, **spec["tolerance"])
 
 
 # -- what callers get back ---------------------------------------------------------------------
@@ -228,6 +238,7 @@ class QuizRecord:
     specs: dict[tuple[str, str], tuple[str, dict[str, Any]]]  # (variant, qid) -> (hash, spec)
     variant_of: dict[str, str]  # student -> variant, for students known to the gradebook
     names: dict[str, str] = field(default_factory=dict)
+    secret: bytes | None = None  # where the grader's sample points come from (quiz_secrets)
 
     def spec_for(self, student: str, question_id: str) -> tuple[str, dict[str, Any]]:
         return self.specs[(self.variant_of.get(student, SHARED), question_id)]
@@ -350,12 +361,21 @@ class Gradebook:
             for r in conn.execute(select(students.c.student, students.c.variant,
                                          students.c.name).where(students.c.quiz_id == quiz_id)):
                 variant_of[r.student], names[r.student] = r.variant, r.name
+            secret = self._secret(conn, quiz_id)
         return QuizRecord(quiz_id, quiz.lang, [q.id for q in quiz.questions], wanted,
-                          variant_of, names)
+                          variant_of, names, secret)
+
+    def _secret(self, conn: Connection, quiz_id: int) -> bytes:
+        """The quiz's point secret, drawn on first use (a gradebook made before secrets existed
+        gets one the first time it is opened)."""
+        conn.execute(self._insert(quiz_secrets).on_conflict_do_nothing(),
+                     [{"quiz_id": quiz_id, "secret": os.urandom(32).hex()}])
+        return bytes.fromhex(conn.execute(select(quiz_secrets.c.secret).where(
+            quiz_secrets.c.quiz_id == quiz_id)).scalar_one())
 
     def load_record(self, quiz: Quiz) -> QuizRecord | None:
         """The quiz as the gradebook knows it, with the key in force there (None if unknown)."""
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
             row = conn.execute(select(quizzes.c.id, quizzes.c.lang).where(
                 quizzes.c.identity == quiz_identity(quiz))).first()
             if row is None:
@@ -370,8 +390,9 @@ class Gradebook:
             for r in conn.execute(select(students.c.student, students.c.variant,
                                          students.c.name).where(students.c.quiz_id == row.id)):
                 variant_of[r.student], names[r.student] = r.variant, r.name
+            secret = self._secret(conn, row.id)
         return QuizRecord(row.id, row.lang, [q.id for q in quiz.questions], specs_in_force,
-                          variant_of, names)
+                          variant_of, names, secret)
 
     # -- grading -----------------------------------------------------------------------------
 
@@ -448,7 +469,7 @@ class Gradebook:
             h, spec = record.spec_for(g.student, qid)
             verdict = existing.get((sub_id, h))
             if verdict is None:
-                verdict = self._grade(h, spec, raw, record.lang, qid)
+                verdict = self._grade(h, spec, raw, record, qid)
                 new_rows.append(_verdict_row(sub_id, h, spec, verdict, now))
             g.answers[qid] = Answer(g.student, qid, raw, verdict,
                                     round(verdict.score * spec["points"], 6), spec["points"])
@@ -464,17 +485,19 @@ class Gradebook:
                    submissions.c.raw_hash, submissions.c.seq)
             .where(submissions.c.quiz_id == record.id, submissions.c.student.in_(names)))}
 
-    def _grade(self, h: str, spec: dict[str, Any], raw: str, lang: str, qid: str) -> Verdict:
-        memo_key = (h, raw, lang)
+    def _grade(self, h: str, spec: dict[str, Any], raw: str, record: QuizRecord,
+               qid: str) -> Verdict:
+        memo_key = (h, raw, record.lang, record.secret)
         verdict = self._memo.get(memo_key)
         if verdict is None:
             try:
-                verdict = grade_with_spec(spec, raw, lang)
+                verdict = grade_with_spec(spec, raw, record.lang, record.secret)
             except ExpectedError as e:
                 raise GradebookError(f"question {qid}: the key is malformed ({e})") from None
             if len(self._memo) >= MEMO_LIMIT:
                 self._memo.clear()
-            self._memo[memo_key] = verdict
+            if not verdict.timed_out:  # out of time once is no reason to give up next time
+                self._memo[memo_key] = verdict
         return verdict
 
     def _existing_verdicts(self, conn: Connection,
@@ -492,9 +515,10 @@ class Gradebook:
 
     def regrade(self, record: QuizRecord, before: list[Answer], *, chunk: int = 200,
                 on_change: Callable[[Change], None] | None = None) -> list[Change]:
-        """Grade every current answer under the key in force (see ``register``) and return
-        the verdicts that differ from ``before`` (``answers(record)`` taken before the key was
-        registered). Committed chunk by chunk; running it again finds nothing to do."""
+        """Grade every current answer under the key in force (see ``register``), and again any
+        whose verdict ran out of time, and return the verdicts that differ from ``before``
+        (``answers(record)`` taken before the key was registered). Committed chunk by chunk;
+        running it again finds nothing to do."""
         previous = {(a.student, a.question_id): a for a in before}
         latest = self._latest_submissions(record)
         changes: list[Change] = []
@@ -502,16 +526,23 @@ class Gradebook:
             now = _now()
             with self.engine.begin() as conn:
                 existing = self._existing_verdicts(conn, [r.id for r in group])
-                new_rows, found = [], []
+                new_rows, retried, found = [], [], []
                 for r in group:
                     h, spec = record.spec_for(r.student, r.question_id)
                     verdict = existing.get((r.id, h))
-                    if verdict is None:
-                        verdict = self._grade(h, spec, r.raw, record.lang, r.question_id)
-                        new_rows.append(_verdict_row(r.id, h, spec, verdict, now))
+                    if verdict is None or verdict.timed_out:
+                        stored = verdict is not None
+                        verdict = self._grade(h, spec, r.raw, record, r.question_id)
+                        (retried if stored else new_rows).append(
+                            _verdict_row(r.id, h, spec, verdict, now))
                     found.append((r, spec, verdict))
                 if new_rows:
                     conn.execute(verdicts.insert(), new_rows)
+                for row in retried:  # a verdict that ran out of time, tried again
+                    conn.execute(verdicts.update().where(
+                        verdicts.c.submission_id == row["submission_id"],
+                        verdicts.c.spec_hash == row["spec_hash"],
+                        verdicts.c.grader_version == GRADER_VERSION).values(**row))
             for r, spec, verdict in found:
                 old = previous.get((r.student, r.question_id))
                 points = round(verdict.score * spec["points"], 6)

@@ -1,79 +1,78 @@
-"""Comparison rules: numbers by tolerance or significant figures, expressions at random points.
+"""Comparing two expressions at sample points (numbers: see kinds/number.py and sigfigs.py).
 
-Numbers: ``|a - e| <= atol + rtol * |e|`` (defaults ``RTOL``, ``ATOL``), or, when a question sets
-``sigfigs = n``, both rounded to n significant figures must be equal.
+Expressions are exact: they are compared at the points of :mod:`points`, and a point counts
+only where both sides are finite and real. A point where the float64 values agree to round-off
+(``AGREE``) agrees; one where they differ is re-evaluated in high precision (:mod:`precise`),
+which tells round-off from a true difference, however small (``x`` vs ``x + 10^-9``). Where an
+expression has structure finer than float64 can see (``fine_structure``: a literal of 13 or
+more significant digits, a constant below 1e-8 or above 1e8 in size), agreeing points are
+confirmed in high precision too (``0.333333333333333 x`` is not ``x/3``).
 
-Expressions are compared at the points of :func:`numeric.sample_points`. A point is usable when
-both sides are finite and both are real or both are complex there (``log(x^2)`` and ``2 log(x)``
-are compared only where both are real). The comparison is:
-
-* SAME       every usable point agrees (at least ``MIN_POINTS`` usable points);
-* DIFFERENT  at least half the usable points disagree by more than ``NOISE``;
-* LEANS_DIFFERENT  fewer points disagree (a branch cut, |x| vs x at negative points) or only
-             slightly: SymPy decides, and if it cannot, the disagreement stands;
-* UNDECIDED  too few usable points: SymPy decides.
+* SAME       every counted point agrees (at least ``MIN_POINTS`` count);
+* DIFFERENT  some counted point truly differs;
+* UNDECIDED  too few points count: SymPy decides.
 """
 
 from __future__ import annotations
 
-import math
-
-RTOL = 1e-4
-ATOL = 1e-9
-EXPRESSION_RTOL = 1e-6  # random-point values are exact up to rounding: a tighter default
-EXPRESSION_ATOL = 1e-9
 MIN_POINTS = 4
-NOISE = 1e-3  # relative disagreement below this may be rounding, never decides "different"
+AGREE = 2.0**-44  # relative difference of float64 values taken for round-off (~6e-14)
+CLEAR = 1e-6  # relative difference no round-off at these points explains
 
-SAME, DIFFERENT, UNDECIDED, LEANS_DIFFERENT = "same", "different", "undecided", "leans-different"
-
-
-def round_sig(x: float, n: int) -> float:
-    """x rounded to n significant figures (0 stays 0)."""
-    if x == 0 or not math.isfinite(x):
-        return x
-    return float(f"{x:.{n - 1}e}")
+SAME, DIFFERENT, UNDECIDED = "same", "different", "undecided"
 
 
-def numbers_match(got: float, want: float, rtol: float | None = None, atol: float | None = None,
-                  sigfigs: int | None = None) -> bool:
-    if sigfigs is not None:
-        return round_sig(got, sigfigs) == round_sig(want, sigfigs)
-    rtol = RTOL if rtol is None else rtol
-    atol = ATOL if atol is None else atol
-    return abs(got - want) <= atol + rtol * abs(want)
+def compare_points(want, got, refine=None, confirm: int = 0):
+    """(SAME | DIFFERENT | UNDECIDED, index of a disagreeing point or None).
 
-
-def compare_points(want, got, rtol: float | None = None, atol: float | None = None):
-    """(SAME | DIFFERENT | LEANS_DIFFERENT | UNDECIDED, index of a disagreeing point or None).
-
-    ``want`` and ``got`` are complex arrays (or numbers) of the values at the sample points;
-    call inside ``numpy.errstate(all="ignore")``.
+    ``want`` and ``got`` are float arrays (or numbers) of the values at the sample points, nan
+    where an expression is not defined over the reals;
+    ``refine(i)`` re-evaluates point i in high precision: True (equal), False (different) or
+    None (does not count). ``confirm`` agreeing points are re-evaluated that way too (for
+    differences float64 cannot see at all). Call inside ``numpy.errstate(all="ignore")``.
     """
     import numpy as np
 
-    rtol = EXPRESSION_RTOL if rtol is None else rtol
-    atol = EXPRESSION_ATOL if atol is None else atol
-    want, got = np.broadcast_arrays(np.asarray(want, dtype=complex), np.asarray(got, dtype=complex))
-    size_w, size_g = np.abs(want), np.abs(got)
-    real_w = np.abs(want.imag) <= 1e-9 * size_w
-    real_g = np.abs(got.imag) <= 1e-9 * size_g
-    usable = np.isfinite(size_w) & np.isfinite(size_g) & (real_w == real_g)
-    n_usable = int(usable.sum())
-    wanted = np.isfinite(size_w) & real_w
-    if n_usable == 0 and int(wanted.sum()) >= MIN_POINTS:
+    want, got = np.broadcast_arrays(np.asarray(want, dtype=float), np.asarray(got, dtype=float))
+    real_w, real_g = np.isfinite(want), np.isfinite(got)
+    usable = real_w & real_g
+    if not usable.any() and int(real_w.sum()) >= MIN_POINTS:
         # The key is a finite real number wherever it is defined and the answer is nowhere
         # (1/0, sqrt(-1)): no algebra can make them equal, so do not wake SymPy for it.
-        return DIFFERENT, int(np.argmax(wanted))
-    if n_usable < MIN_POINTS:
-        return UNDECIDED, None
+        return DIFFERENT, int(np.argmax(real_w))
     error = np.abs(got - want)
-    scale = np.maximum(size_w, size_g)
-    bad = usable & (error > atol + rtol * scale)
-    n_bad = int(bad.sum())
-    if n_bad == 0:
-        return SAME, None
-    clear = bad & (error > NOISE * scale + atol)
-    if 2 * int(clear.sum()) >= n_usable:
-        return DIFFERENT, int(np.argmax(clear))
-    return LEANS_DIFFERENT, int(np.argmax(bad))
+    scale = np.maximum(np.abs(want), np.abs(got))
+    doubtful = usable & (error > AGREE * scale)
+    clear = usable & (error > CLEAR * scale)
+    if 2 * int(clear.sum()) > int(usable.sum()) >= MIN_POINTS:
+        return DIFFERENT, int(np.argmax(clear))  # most points differ beyond any round-off
+    if doubtful.any() and refine is None:
+        return DIFFERENT, int(np.argmax(doubtful))
+    counted = int(usable.sum())
+    confirmed = np.flatnonzero(usable & ~doubtful)[:confirm] if refine else ()
+    for index in [*np.flatnonzero(doubtful), *confirmed]:
+        verdict = refine(int(index))
+        if verdict is False:
+            return DIFFERENT, int(index)
+        if verdict is None:
+            counted -= 1
+    return (SAME, None) if counted >= MIN_POINTS else (UNDECIDED, None)
+
+
+FINE_DIGITS = 13
+FINE_SMALL, FINE_LARGE = 1e-8, 1e8
+
+
+def fine_constant(node) -> bool:
+    """Whether a variable-free node is a constant float64 comparisons could misjudge (see
+    above); the parser sets ``node.fine`` from this and from the children, once."""
+    value = node.const
+    if isinstance(value, (int, float, complex)) and value != 0 and not (
+            FINE_SMALL <= abs(value) <= FINE_LARGE):
+        return True
+    return node.op == "num" and _significant_digits(node.text) >= FINE_DIGITS
+
+
+def _significant_digits(literal: str) -> int:
+    mantissa = literal.lower().split("e")[0].replace(".", "").lstrip("+-0")
+    return len(mantissa)

@@ -122,6 +122,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "(position {pos}).",
         "zh": "函数只能取正整数次幂，例如 sin^2(x)（第 {pos} 个字符处）。",
     },
+    "arguments": {
+        "en": "{fn} needs its arguments in parentheses, like {fn}(0, x) (position {pos}).",
+        "zh": "{fn} 的参数要写在括号里，例如 {fn}(0, x)（第 {pos} 个字符处）。",
+    },
+    "one_argument": {
+        "en": "{fn} takes one argument (position {pos}).",
+        "zh": "{fn} 只接受一个参数（第 {pos} 个字符处）。",
+    },
     "div_zero": {
         "en": "Division by zero at position {pos}.",
         "zh": "第 {pos} 个字符处除数为零。",
@@ -138,6 +146,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "timeout": {
         "en": "The answer could not be checked in time.",
         "zh": "无法在限定时间内检查该答案。",
+    },
+    "bad_input": {
+        "en": "The input could not be read: {why}.",
+        "zh": "无法读取输入：{why}。",
     },
     "undecided": {
         "en": "The answer could not be checked automatically.",

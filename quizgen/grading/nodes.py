@@ -3,13 +3,20 @@
 Operations (``Node.op``): ``num`` (value: float, text: the literal), ``var``/``const`` (value: the
 name), ``neg``, ``add``, ``sub``, ``mul``, ``div``, ``pow``, ``call`` (value: function name),
 ``root`` (value: the index n of an n-th root), ``fact`` (n!), ``vec`` (a list; args: entries).
+A ``call`` has one argument, except ``max`` and ``min``, which take one or more.
+
+A node without variables caches its constant value in ``const`` (set by the parser as the tree is
+built, from the children's cached values): the bounds are checked and every constant computed
+once, so reading an answer costs time linear in its length whatever its shape.
 """
 
 from __future__ import annotations
 
+UNSET = object()  # Node.const before (or without) constant folding
+
 
 class Node:
-    __slots__ = ("op", "args", "value", "text", "pos", "depth", "has_var")
+    __slots__ = ("op", "args", "value", "text", "pos", "depth", "has_var", "const", "fine")
 
     def __init__(self, op: str, args: tuple[Node, ...] = (), value=None, text: str = "",
                  pos: int = 0) -> None:
@@ -18,18 +25,27 @@ class Node:
         self.value = value
         self.text = text
         self.pos = pos
-        self.depth = 1 + max((a.depth for a in args), default=0)
-        self.has_var = op == "var" or any(a.has_var for a in args)
+        if len(args) == 2:  # the common case, without generator overhead
+            a, b = args
+            self.depth = 1 + (a.depth if a.depth > b.depth else b.depth)
+            self.has_var = a.has_var or b.has_var
+        else:
+            self.depth = 1 + max((a.depth for a in args), default=0)
+            self.has_var = op == "var" or any(a.has_var for a in args)
+        self.const = UNSET  # a number, or the AnswerError evaluating it raises
+        self.fine = False  # holds a constant float64 cannot judge (compare.fine_constant)
 
     def __repr__(self) -> str:
         return f"Node({render(self)!r})"
 
-    def __getstate__(self):
-        return tuple(getattr(self, slot) for slot in self.__slots__)
+    def to_json(self) -> list:
+        """A plain nested list, for the grading worker processes (no pickle between them)."""
+        return [self.op, self.value, self.text, [a.to_json() for a in self.args]]
 
-    def __setstate__(self, state) -> None:
-        for slot, value in zip(self.__slots__, state):
-            setattr(self, slot, value)
+    @classmethod
+    def from_json(cls, data: list) -> Node:
+        op, value, text, args = data
+        return cls(op, tuple(cls.from_json(a) for a in args), value, text)
 
 
 # Precedence for rendering: higher binds tighter.
@@ -51,7 +67,7 @@ def render(node: Node) -> str:
     if op == "vec":
         return "[" + ", ".join(render(a) for a in node.args) + "]"
     if op == "call":
-        return f"{node.value}({render(node.args[0])})"
+        return f"{node.value}({', '.join(render(a) for a in node.args)})"
     if op == "root":
         return f"{_wrap(node.args[0], 5)}^(1/{node.value})"
     if op == "fact":

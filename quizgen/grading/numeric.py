@@ -3,22 +3,22 @@
 Both evaluators are total on the whitelisted tree: real arithmetic that leaves the reals
 (``sqrt(-1)``, ``log(-2)``, ``(-8)^(1/3)``) continues in the complex plane on the principal branch,
 and overflow gives ``inf`` instead of an exception. Only the single-point evaluator reports
-division by zero and domain errors, because there they are the student's mistake; at random
-points they only make that point unusable.
+division by zero and domain errors, because there they are the student's mistake; at sample
+points they only make that point unusable (``nan``).
 
 An n-th root with odd n of a negative real is the real root (``\\sqrt[3]{-8} = -2``), as students
-expect.
+expect. Functions of real arguments only (max, min, sign, floor, ceil, relu, erf) are undefined
+at a complex argument.
 """
 
 from __future__ import annotations
 
 import cmath
 import math
-import random
-from functools import lru_cache
 
+from .functions import REAL_ONLY
 from .messages import AnswerError
-from .nodes import Node
+from .nodes import UNSET, Node
 
 _INF = float("inf")
 CONSTANT_VALUES = {"pi": math.pi, "e": math.e}
@@ -36,6 +36,25 @@ def _csc(z):
     return 1 / cmath.sin(z) if isinstance(z, complex) else 1 / math.sin(z)
 
 
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def _softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _sign(x: float) -> float:
+    return (x > 0) - (x < 0) + 0.0
+
+
+def _undefined(z):
+    raise ValueError("real arguments only")
+
+
 # name -> (real function, complex function)
 _SCALAR_FUNCTIONS = {
     "sin": (math.sin, cmath.sin), "cos": (math.cos, cmath.cos), "tan": (math.tan, cmath.tan),
@@ -48,15 +67,39 @@ _SCALAR_FUNCTIONS = {
     "log10": (math.log10, cmath.log10),
     "log2": (math.log2, lambda z: cmath.log(z) / math.log(2)),
     "sqrt": (math.sqrt, cmath.sqrt), "abs": (abs, abs),
+    "sigmoid": (_sigmoid, lambda z: 1 / (1 + cmath.exp(-z))),
+    "softplus": (_softplus, lambda z: cmath.log(1 + cmath.exp(z))),
+    "log1p": (math.log1p, lambda z: cmath.log(1 + z)),
+    "expm1": (math.expm1, lambda z: cmath.exp(z) - 1),
+    "relu": (lambda x: max(x, 0.0), _undefined), "sign": (_sign, _undefined),
+    "floor": (lambda x: float(math.floor(x)), _undefined),
+    "ceil": (lambda x: float(math.ceil(x)), _undefined),
+    "erf": (math.erf, _undefined),
 }
 
 
 def evaluate_scalar(node: Node, env: dict[str, complex] | None = None) -> float | complex:
-    """Value of the tree at one point (raises AnswerError on division by zero or a domain error)."""
-    return _SCALAR[node.op](node, env)
+    """Value of the tree at one point (raises AnswerError on division by zero or a domain error).
+
+    Constant subtrees are evaluated once: their value is cached on the node."""
+    return _ev(node, env)
+
+
+def fold(node: Node) -> None:
+    """Cache the constant value of a variable-free node whose children are folded already."""
+    try:
+        node.const = _SCALAR[node.op](node, None)
+    except AnswerError as err:
+        node.const = err
 
 
 def _ev(node: Node, env):
+    if not node.has_var:
+        cached = node.const
+        if cached is not UNSET:
+            if isinstance(cached, AnswerError):
+                raise cached
+            return cached
     return _SCALAR[node.op](node, env)
 
 
@@ -111,9 +154,23 @@ def _pow(node, env):
         return _INF
 
 
+def _real_argument(x, node):
+    if isinstance(x, complex):
+        if abs(x.imag) > 1e-12 * max(1.0, abs(x.real)):
+            raise AnswerError("domain", node.pos, fn=node.value)
+        return x.real
+    return x
+
+
 def _call(node, env):
+    name = node.value
+    if name in ("max", "min"):
+        values = [_real_argument(_ev(a, env), node) for a in node.args]
+        return float(max(values) if name == "max" else min(values))
     x = _ev(node.args[0], env)
-    real_fn, complex_fn = _SCALAR_FUNCTIONS[node.value]
+    if name in REAL_ONLY:
+        x = _real_argument(x, node)
+    real_fn, complex_fn = _SCALAR_FUNCTIONS[name]
     if not isinstance(x, complex):
         try:
             return real_fn(x)
@@ -128,7 +185,7 @@ def _call(node, env):
     except OverflowError:
         return complex(_INF, 0)
     except (ValueError, ZeroDivisionError):
-        raise AnswerError("domain", node.pos, fn=node.value) from None
+        raise AnswerError("domain", node.pos, fn=name) from None
 
 
 def _root(node, env):
@@ -143,6 +200,7 @@ def _root(node, env):
 
 
 def _fact(node, env):
+    # the parser admits only whole constants 0..170 here, so this is at most 170!
     return float(math.factorial(int(_ev(node.args[0], env).real)))
 
 
@@ -157,42 +215,31 @@ _SCALAR = {
 }
 
 
-# -- many points at once ---------------------------------------------------------------------
-
-N_POINTS = 12
-
-
-@lru_cache(maxsize=256)
-def sample_points(variables: tuple[str, ...]):
-    """Deterministic random points, one complex128 array per variable.
-
-    Magnitudes are log-uniform on [0.1, 20] so that terms of different degree are told apart;
-    every fourth point is negative so that |x| and x, or sqrt(x^2) and x, differ somewhere.
-    """
-    import numpy as np
-
-    rng = random.Random("quizgen-points:" + ",".join(variables))
-    points = {}
-    for name in variables:
-        values = []
-        for k in range(N_POINTS):
-            magnitude = 10 ** rng.uniform(-1.0, math.log10(20.0))
-            values.append(-magnitude if k % 4 == 3 else magnitude)
-        array = np.array(values, dtype=np.complex128)
-        array.flags.writeable = False
-        points[name] = array
-    return points
-
+# -- many points at once, over the reals -----------------------------------------------------
 
 def evaluate_points(node: Node, env: dict):
-    """Values at every sample point (complex128 array, or a Python number for a constant).
+    """Values at every sample point: a float64 array (or a float for a constant), nan where the
+    expression is not defined over the reals (any step leaves the reals, e.g. sqrt(x) at x < 0,
+    even when a later step would come back: sqrt(k/m)*sqrt(m/k) at k/m < 0).
+
+    ``log(1 + u)`` and ``exp(u) - 1`` are evaluated as log1p and expm1, which keep the digits
+    that 1 + u and the subtraction would lose (fewer points for the high-precision check).
 
     Call inside ``numpy.errstate(all="ignore")``: inf and nan mark unusable points.
     """
-    return _POINTS[node.op](node, env)
+    return _p_ev(node, env)
 
 
 def _p_ev(node, env):
+    if not node.has_var:
+        try:
+            value = _ev(node, None)
+        except AnswerError:
+            return math.nan
+        if isinstance(value, complex):
+            return value.real if abs(value.imag) <= 1e-12 * max(1.0, abs(value.real)) \
+                else math.nan
+        return float(value)
     return _POINTS[node.op](node, env)
 
 
@@ -209,7 +256,27 @@ def _p_add(node, env):
 
 
 def _p_sub(node, env):
-    return _p_ev(node.args[0], env) - _p_ev(node.args[1], env)
+    left, right = node.args
+    if left.op == "call" and left.value == "exp" and _is_one(right):
+        import numpy as np
+
+        return np.expm1(_p_ev(left.args[0], env))  # exp(u) - 1 without cancellation
+    return _p_ev(left, env) - _p_ev(right, env)
+
+
+def _is_one(node: Node) -> bool:
+    return not node.has_var and node.const == 1.0
+
+
+def _one_plus(node: Node) -> Node | None:
+    """u when ``node`` is 1 + u or u + 1 (for log1p), else None."""
+    if node.op == "add":
+        left, right = node.args
+        if _is_one(left):
+            return right
+        if _is_one(right):
+            return left
+    return None
 
 
 def _p_mul(node, env):
@@ -219,52 +286,64 @@ def _p_mul(node, env):
 def _p_div(node, env):
     import numpy as np
 
-    return np.true_divide(_p_ev(node.args[0], env), _p_ev(node.args[1], env) + 0j)
+    return np.true_divide(_p_ev(node.args[0], env), _p_ev(node.args[1], env))
 
 
 def _p_pow(node, env):
     import numpy as np
 
-    base = _p_ev(node.args[0], env)
-    exponent = _p_ev(node.args[1], env)
-    exp_node = node.args[1]
-    if exp_node.op == "num" and exp_node.value == int(exp_node.value):
-        # integer powers by repeated multiplication stay exact on the real axis
-        return np.power(base + 0j, int(exp_node.value))
-    return np.power(base + 0j, exponent)
+    # A negative base and a non-integer exponent give nan, as over the reals.
+    return np.power(np.asarray(_p_ev(node.args[0], env), dtype=float), _p_ev(node.args[1], env))
 
 
 def _p_call(node, env):
-    return _POINT_FUNCTIONS[node.value](_p_ev(node.args[0], env) + 0j)
+    import numpy as np
+
+    name = node.value
+    if name in ("max", "min"):
+        pick = np.maximum if name == "max" else np.minimum  # nan (undefined) propagates
+        out = _p_ev(node.args[0], env)
+        for arg in node.args[1:]:
+            out = pick(out, _p_ev(arg, env))
+        return out
+    if name == "log":
+        rest = _one_plus(node.args[0])
+        if rest is not None:  # log(1 + u) without the rounding of 1 + u: log1p(u)
+            return np.log1p(np.asarray(_p_ev(rest, env), dtype=float))
+    return _POINT_FUNCTIONS[name](np.asarray(_p_ev(node.args[0], env), dtype=float))
 
 
 def _p_root(node, env):
     import numpy as np
 
-    x = _p_ev(node.args[0], env) + 0j
+    x = np.asarray(_p_ev(node.args[0], env), dtype=float)
     n = node.value
-    principal = np.power(x, 1.0 / n)
     if n % 2 == 0:
-        return principal
-    real_negative = (x.imag == 0) & (x.real < 0)
-    return np.where(real_negative, -np.power(-x, 1.0 / n), principal)
-
-
-def _p_const_subtree(node, env):
-    return evaluate_scalar(node)
+        return np.power(x, 1.0 / n)  # nan below 0
+    return np.sign(x) * np.power(np.abs(x), 1.0 / n)  # the real odd root
 
 
 def _point_functions():
     import numpy as np
 
+    def sigmoid(x):
+        z = np.exp(-np.abs(x))
+        return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+    erf = np.frompyfunc(lambda x: math.erf(x) if x == x else math.nan, 1, 1)
     return {
         "sin": np.sin, "cos": np.cos, "tan": np.tan,
-        "cot": lambda z: 1 / np.tan(z), "sec": lambda z: 1 / np.cos(z),
-        "csc": lambda z: 1 / np.sin(z),
+        "cot": lambda x: 1 / np.tan(x), "sec": lambda x: 1 / np.cos(x),
+        "csc": lambda x: 1 / np.sin(x),
         "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
         "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh,
         "exp": np.exp, "log": np.log, "log10": np.log10, "log2": np.log2,
-        "sqrt": np.sqrt, "abs": lambda z: np.abs(z) + 0j,
+        "sqrt": np.sqrt, "abs": np.abs,
+        "sigmoid": sigmoid,
+        "softplus": lambda x: np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x))),
+        "log1p": np.log1p, "expm1": np.expm1, "relu": lambda x: np.maximum(x, 0.0),
+        "sign": np.sign, "floor": np.floor, "ceil": np.ceil,
+        "erf": lambda x: erf(x).astype(float),
     }
 
 
@@ -277,7 +356,6 @@ class _LazyFunctions(dict):
 _POINT_FUNCTIONS = _LazyFunctions()
 
 _POINTS = {
-    "num": _num, "var": _p_var, "const": _const, "neg": _p_neg, "add": _p_add, "sub": _p_sub,
-    "mul": _p_mul, "div": _p_div, "pow": _p_pow, "call": _p_call, "root": _p_root,
-    "fact": _p_const_subtree, "vec": _vec,
+    "var": _p_var, "neg": _p_neg, "add": _p_add, "sub": _p_sub, "mul": _p_mul, "div": _p_div,
+    "pow": _p_pow, "call": _p_call, "root": _p_root, "vec": _vec,
 }

@@ -11,20 +11,30 @@ Binding powers (higher binds tighter)::
 A function name without parentheses takes the juxtaposed factors that follow it up to the next
 function or explicit operator: ``sin 2x cos x`` is ``sin(2x)*cos(x)``; ``sin^2 x`` is ``sin(x)^2``.
 A top-level comma list, ``[a, b]`` or ``(a, b)`` is a vector; nested brackets make a matrix.
+``max`` and ``min`` take a parenthesised argument list: ``max(0, x)``, ``min(a, b, c)``.
+
+Every bound (constant exponent, factorial, function power, root index, nesting, tree height,
+list size) is checked as the node is built, from the constant values its children cached (see
+nodes.py): nothing is computed before its bound holds, and nothing is walked twice, so parsing
+is linear in the length of the text.
 """
 
 from __future__ import annotations
 
 import math
 
+from .compare import fine_constant
+from .functions import VARIADIC
 from .lexer import Token, tokenize
 from .messages import AnswerError
-from .nodes import Node
+from .nodes import UNSET, Node
+from .numeric import fold
 
 MAX_NESTING = 50  # parser recursion levels (parentheses, unary signs, exponents)
 MAX_TREE_DEPTH = 200  # tree height, bounds the recursion of every later tree walk
 MAX_EXPONENT = 1000.0  # |constant exponent|; 9^9^9 stops here before anything is computed
 MAX_FACTORIAL = 170  # 171! overflows a float
+MAX_FUNCTION_POWER = 1000  # sin^n(x)
 MAX_ENTRIES = 1000
 
 _CLOSE = {"(": ")", "[": "]", "{": "}"}
@@ -34,9 +44,7 @@ _INFIX = {"+": (10, "add"), "-": (10, "sub"), "*": (20, "mul"), "/": (20, "div")
 
 def parse(text: str, variables: tuple[str, ...] = ()) -> Node:
     """Parse student text into a checked tree (a ``vec`` node for lists and matrices)."""
-    tree = _Parser(tokenize(text, variables)).top()
-    check_bounds(tree)
-    return tree
+    return _Parser(tokenize(text, variables)).top()
 
 
 class _Parser:
@@ -67,9 +75,25 @@ class _Parser:
         made = Node(op, args, value, text, pos)
         if made.depth > MAX_TREE_DEPTH:
             raise AnswerError("too_deep", pos, limit=MAX_TREE_DEPTH)
+        if op == "vec":
+            return made
+        fine = False
         for arg in args:
-            if arg.op == "vec" and op != "vec":
+            if arg.op == "vec":
                 raise AnswerError("vector_in_arithmetic", arg.pos)
+            fine = fine or arg.fine
+        if op == "pow":
+            exponent = _constant_of(args[1])
+            if exponent is not None and not abs(exponent) <= MAX_EXPONENT:
+                raise AnswerError("too_big_exponent", args[1].pos, limit=int(MAX_EXPONENT))
+        elif op == "fact":
+            operand = _constant_of(args[0])
+            if operand is None or not _whole(operand, 0, MAX_FACTORIAL):
+                raise AnswerError("factorial", pos, limit=MAX_FACTORIAL)
+        if not made.has_var:
+            fold(made)  # O(1): the children's values are cached already
+            fine = fine or fine_constant(made)
+        made.fine = fine
         return made
 
     # -- grammar -------------------------------------------------------------------------------
@@ -242,22 +266,37 @@ class _Parser:
         if self.peek()[:2] == ("op", "^"):
             self.take()
             power = self.expr(45)
-            if power.has_var or not _is_positive_int(power):
+            if not _whole(_constant_of(power), 1, MAX_FUNCTION_POWER):
                 raise AnswerError("bad_function_power", tok[2])
         nxt = self.peek()
-        if nxt[0] in ("(", "{"):
+        if tok[1] in VARIADIC:
+            if nxt[0] != "(":
+                raise AnswerError("arguments", tok[2], fn=tok[1])
             self.take()
-            arg = self.group(nxt)
+            args = [self.expr(0)]
+            while self.peek()[0] == ",":
+                self.take()
+                args.append(self.expr(0))
+                if len(args) > MAX_ENTRIES:
+                    raise AnswerError("too_long", n=len(args), limit=MAX_ENTRIES)
+            self.expect(")", nxt)
+            call = self.node("call", tuple(args), value=tok[1], pos=tok[2])
         else:
-            arg = self.expr(25)
-            while True:
-                kind = self.peek()[0]
-                if kind not in _ATOM_START or kind == "func":
-                    break
-                if kind == "num" and self.tokens[self.i - 1][0] == "num":
-                    raise AnswerError("two_numbers", self.peek()[2])
-                arg = self.node("mul", (arg, self.expr(25)), pos=self.peek()[2])
-        call = self.node("call", (arg,), value=tok[1], pos=tok[2])
+            if nxt[0] in ("(", "{"):
+                self.take()
+                arg = self.group(nxt)
+                if arg.op == "vec":
+                    raise AnswerError("one_argument", tok[2], fn=tok[1])
+            else:
+                arg = self.expr(25)
+                while True:
+                    kind = self.peek()[0]
+                    if kind not in _ATOM_START or kind == "func":
+                        break
+                    if kind == "num" and self.tokens[self.i - 1][0] == "num":
+                        raise AnswerError("two_numbers", self.peek()[2])
+                    arg = self.node("mul", (arg, self.expr(25)), pos=self.peek()[2])
+            call = self.node("call", (arg,), value=tok[1], pos=tok[2])
         if power is not None:
             call = self.node("pow", (call, power), pos=tok[2])
         return call
@@ -268,15 +307,13 @@ class _Parser:
             opener = self.take()
             index = self.expr(0)
             self.expect("]", opener)
-            if index.has_var or not _is_positive_int(index):
-                raise AnswerError("bad_root_index", opener[2])
-            n = _constant(index)
-            if not 2 <= n <= 100:
+            if not _whole(_constant_of(index), 2, 100):
                 raise AnswerError("bad_root_index", opener[2])
         radicand = self.tex_argument() if tok[1] == "tex" else self.expr(45)
-        if index is None or _constant(index) == 2:
+        n = 2 if index is None else int(_constant_of(index))
+        if n == 2:
             return self.node("call", (radicand,), value="sqrt", pos=tok[2])
-        return self.node("root", (radicand,), value=int(_constant(index)), pos=tok[2])
+        return self.node("root", (radicand,), value=n, pos=tok[2])
 
 
 def _unexpected(tok: Token) -> AnswerError:
@@ -286,46 +323,15 @@ def _unexpected(tok: Token) -> AnswerError:
     return AnswerError("unexpected", tok[2], tok=shown)
 
 
-def _constant(node: Node) -> float:
-    from .numeric import evaluate_scalar
+def _constant_of(node: Node) -> float | complex | None:
+    """The cached value of a variable-free node (None if it has variables or is undefined)."""
+    if node.has_var or node.const is UNSET or isinstance(node.const, AnswerError):
+        return None
+    return node.const
 
-    value = evaluate_scalar(node)
-    return value.real if isinstance(value, complex) else value
 
-
-def _is_positive_int(node: Node) -> bool:
-    try:
-        value = _constant(node)
-    except AnswerError:
+def _whole(value, low: int, high: int) -> bool:
+    """A real whole number in [low, high]."""
+    if value is None or isinstance(value, complex):
         return False
-    return math.isfinite(value) and value >= 1 and value == int(value) and value <= 1000
-
-
-def check_bounds(node: Node) -> None:
-    """Reject, before any evaluation, constant exponents and factorials too big to compute."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        stack.extend(current.args)
-        if current.op == "pow":
-            exponent = current.args[1]
-            if not exponent.has_var:
-                check_bounds(exponent)
-                try:
-                    value = abs(_constant(exponent))
-                except AnswerError:
-                    continue  # e.g. 2^(1/0): the evaluator reports it with its own message
-                if not value <= MAX_EXPONENT:
-                    raise AnswerError("too_big_exponent", exponent.pos, limit=int(MAX_EXPONENT))
-        elif current.op == "fact":
-            operand = current.args[0]
-            ok = False
-            if not operand.has_var:
-                check_bounds(operand)
-                try:
-                    value = _constant(operand)
-                    ok = 0 <= value <= MAX_FACTORIAL and value == int(value)
-                except AnswerError:
-                    ok = False
-            if not ok:
-                raise AnswerError("factorial", current.pos, limit=MAX_FACTORIAL)
+    return math.isfinite(value) and low <= value <= high and value == int(value)

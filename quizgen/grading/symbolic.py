@@ -1,26 +1,36 @@
 """SymPy equivalence for the few answers random points cannot decide, in a worker process.
 
-The tree is converted to SymPy with SymPy's constructors (never by parsing a string), and the
-check runs in a separate process under a memory limit (``resource.setrlimit``) and a wall-clock
-limit: a CAS that hangs costs at most ``TIME_LIMIT`` seconds and becomes "could not be checked in
-time". The worker is started on first use and kept for the next check; it is killed and replaced
-after a timeout. The grading process itself never imports SymPy.
+The tree is converted to SymPy with SymPy's constructors (never by parsing a string), with
+symbols that carry each variable's domain as assumptions (``positive=True``, ``integer=True``,
+...), and the check runs in a worker process of :mod:`workers` under a memory limit and a
+wall-clock limit: a CAS that hangs costs at most the time left of the verdict's budget (and at
+most ``TIME_LIMIT``) and becomes "could not be checked in time". The grading process itself
+never imports SymPy.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import sys
-import threading
-
 from .nodes import Node
+from .variables import Variable
 
-TIME_LIMIT = 3.0  # seconds per check, as PrairieLearn gives SymPy
-MEMORY_LIMIT = 2 << 30  # bytes of address space the worker may add to what it has at start
-STARTUP_LIMIT = 30.0  # importing SymPy in a fresh worker is not counted against TIME_LIMIT
+TIME_LIMIT = 2.0  # seconds per check at most
 
 EQUIVALENT, DIFFERENT, UNKNOWN, TIMEOUT = "equivalent", "different", "unknown", "timeout"
+
+_ASSUMPTIONS = {
+    "real": {"real": True},
+    "positive": {"positive": True},
+    "nonnegative": {"nonnegative": True},
+    "integer": {"integer": True},
+    "positive_integer": {"integer": True, "positive": True},
+    "unit_interval": {"positive": True},  # (0, 1): SymPy has no upper bound assumption
+}
+
+
+def symbol(variable: Variable):
+    import sympy
+
+    return sympy.Symbol(variable.name, **_ASSUMPTIONS[variable.domain])
 
 
 def to_sympy(node: Node, symbols: dict):
@@ -31,7 +41,7 @@ def to_sympy(node: Node, symbols: dict):
         _load_functions()
     op = node.op
     if op == "num":
-        return sympy.Rational(node.text)
+        return sympy.Rational(node.text) if node.text else sympy.Rational(repr(node.value))
     if op == "var":
         return symbols[node.value]
     if op == "const":
@@ -55,13 +65,7 @@ def to_sympy(node: Node, symbols: dict):
     if op == "fact":
         return sympy.factorial(args[0])
     if op == "call":
-        name = node.value
-        x = args[0]
-        if name == "log10":
-            return sympy.log(x, 10)
-        if name == "log2":
-            return sympy.log(x, 2)
-        return _SYMPY_FUNCTIONS[name](x)
+        return _SYMPY_FUNCTIONS[node.value](*args)
     raise ValueError(f"cannot convert {op!r} to SymPy")
 
 
@@ -76,17 +80,22 @@ def _load_functions() -> None:
         "sec": sympy.sec, "csc": sympy.csc, "asin": sympy.asin, "acos": sympy.acos,
         "atan": sympy.atan, "sinh": sympy.sinh, "cosh": sympy.cosh, "tanh": sympy.tanh,
         "exp": sympy.exp, "log": sympy.log, "sqrt": sympy.sqrt, "abs": sympy.Abs,
+        "log10": lambda x: sympy.log(x, 10), "log2": lambda x: sympy.log(x, 2),
+        "sigmoid": lambda x: 1 / (1 + sympy.exp(-x)),
+        "softplus": lambda x: sympy.log(1 + sympy.exp(x)),
+        "relu": lambda x: sympy.Max(0, x), "max": sympy.Max, "min": sympy.Min,
+        "sign": sympy.sign, "floor": sympy.floor, "ceil": sympy.ceiling,
+        "log1p": lambda x: sympy.log(1 + x), "expm1": lambda x: sympy.exp(x) - 1,
+        "erf": sympy.erf,
     })
 
 
-def decide(expected: Node, answer: Node, variables: tuple[str, ...]) -> str:
+def decide(expected: Node, answer: Node, variables: tuple[Variable, ...]) -> str:
     """EQUIVALENT, DIFFERENT or UNKNOWN, computed in this process (the worker's job)."""
     import sympy
     from sympy.core import random as sympy_random
 
-    if not _SYMPY_FUNCTIONS:
-        _load_functions()
-    symbols = {name: sympy.Symbol(name) for name in variables}
+    symbols = {v.name: symbol(v) for v in variables}
     e = to_sympy(expected, symbols)
     a = to_sympy(answer, symbols)
     difference = a - e
@@ -101,92 +110,15 @@ def decide(expected: Node, answer: Node, variables: tuple[str, ...]) -> str:
     return UNKNOWN
 
 
-def _limit_memory() -> None:
-    try:
-        import resource
-
-        with open("/proc/self/statm") as f:
-            current = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        limit = current + MEMORY_LIMIT
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (ImportError, OSError, ValueError):
-        pass  # no /proc or no resource module (not Linux): the time limit still applies
-
-
-def _worker_main(conn) -> None:
-    _limit_memory()
-    import sympy  # noqa: F401  (import once, before the first timed job)
-
-    _load_functions()
-    conn.send("ready")
-    while True:
-        try:
-            job = conn.recv()
-        except EOFError:
-            return
-        try:
-            result = decide(*job)
-        except MemoryError:
-            result = TIMEOUT
-        except Exception:  # noqa: BLE001  any SymPy failure means "cannot decide"
-            result = UNKNOWN
-        conn.send(result)
-
-
-class _Worker:
-    """One SymPy process behind one pipe; the lock keeps two threads (the web server's) from
-    interleaving their jobs on it."""
-
-    def __init__(self) -> None:
-        self.process = None
-        self.conn = None
-        self.lock = threading.Lock()
-
-    def _start(self) -> bool:
-        method = "fork" if sys.platform.startswith("linux") else "spawn"
-        context = multiprocessing.get_context(method)
-        parent, child = context.Pipe()
-        self.process = context.Process(target=_worker_main, args=(child,), daemon=True)
-        self.process.start()
-        child.close()
-        self.conn = parent
-        if parent.poll(STARTUP_LIMIT) and parent.recv() == "ready":
-            return True
-        self.stop()
-        return False
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.join()
-        if self.conn is not None:
-            self.conn.close()
-        self.process = self.conn = None
-
-    def run(self, job, time_limit: float) -> str:
-        with self.lock:
-            return self._run(job, time_limit)
-
-    def _run(self, job, time_limit: float) -> str:
-        if self.process is None or not self.process.is_alive():
-            self.stop()
-            if not self._start():
-                return TIMEOUT
-        try:
-            self.conn.send(job)
-            if self.conn.poll(time_limit):
-                return self.conn.recv()
-        except (OSError, EOFError):
-            pass
-        self.stop()  # hung or died: the next check starts a fresh worker
-        return TIMEOUT
-
-
-_WORKER = _Worker()
-
-
-def equivalent(expected: Node, answer: Node, variables: tuple[str, ...],
+def equivalent(expected: Node, answer: Node, variables: tuple[Variable, ...],
                time_limit: float | None = None) -> str:
     """EQUIVALENT, DIFFERENT, UNKNOWN or TIMEOUT, from a time- and memory-limited worker."""
-    return _WORKER.run((expected, answer, variables), TIME_LIMIT if time_limit is None
-                       else time_limit)
+    from .workers import POOL
+
+    limit = TIME_LIMIT if time_limit is None else min(time_limit, TIME_LIMIT)
+    if limit <= 0:
+        return TIMEOUT
+    job = {"job": "sympy", "expected": expected.to_json(), "answer": answer.to_json(),
+           "variables": [str(v) for v in variables]}
+    result = POOL.run(job, limit)
+    return result if result in (EQUIVALENT, DIFFERENT, UNKNOWN, TIMEOUT) else TIMEOUT

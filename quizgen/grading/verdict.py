@@ -14,7 +14,9 @@ class Verdict:
     and why); ``score`` is in [0, 1] (a fraction of entries for vectors and matrices);
     ``interpreted`` is the answer as it was read, in plain math (``(2/3)*x``); ``method`` names
     what decided ("numeric", "sigfigs", "entrywise", "random-points", "sympy", "choice",
-    "parse"); ``mistake`` is the name of the matched common mistake, if any.
+    "parse"), or "timeout" when nothing could decide within the verdict's time budget (a
+    regrade tries such an answer again); ``mistake`` is the name of the matched common
+    mistake, if any.
     """
 
     status: str
@@ -23,6 +25,10 @@ class Verdict:
     interpreted: str = ""
     method: str = ""
     mistake: str | None = None
+
+    @property
+    def timed_out(self) -> bool:
+        return self.method == "timeout"
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -96,8 +96,8 @@ def test_disagreement_at_a_minority_of_points_is_still_incorrect():
 
 
 def test_sympy_decides_when_too_few_points_are_usable():
-    # exp(5000x) overflows at almost every sample point: the points cannot decide
-    expected = "exp(5000*x)/exp(5000*x)"
+    # exp(50000x) overflows (or vanishes) at every sample point (|x| >= 0.1): no point counts
+    expected = "exp(50000*x)/exp(50000*x)"
     assert check(expected, "1", variables=["x"]).method == "sympy"
     assert check(expected, "1", variables=["x"]).status == "correct"
     wrong = check(expected, "2", variables=["x"])
@@ -105,13 +105,15 @@ def test_sympy_decides_when_too_few_points_are_usable():
 
 
 def test_a_check_that_runs_out_of_time_is_invalid_not_a_hang(monkeypatch):
+    # exp(50000x) overflows at every sample point: only SymPy can decide, and it gets 0.1 ms
+    undecided = "exp(50000*x)*(sin(x)^2 + cos(x)^2)/exp(50000*x)"
     monkeypatch.setattr(symbolic, "TIME_LIMIT", 1e-4)
-    verdict = check("x", "|x|", variables=["x"])
+    verdict = check(undecided, "1", variables=["x"])
     assert verdict.status == "invalid"
     assert "in time" in verdict.feedback
-    assert verdict.method == "sympy"
+    assert verdict.method == "timeout" and verdict.timed_out
     monkeypatch.undo()
-    assert check("x", "|x|", variables=["x"]).status == "incorrect"  # a fresh worker
+    assert check(undecided, "1", variables=["x"]).status == "correct"  # a fresh worker
 
 
 def test_named_expression_mistake_matches():
@@ -143,13 +145,13 @@ def test_numeric_evaluation_matches_sympy_at_a_point():
         assert ours == pytest.approx(float(oracle), rel=1e-12)
 
 
-def test_expected_expression_values_are_cached_per_question():
-    from quizgen.grading.check import _expected_expression
+def test_expected_expression_is_parsed_once_per_question():
+    from quizgen.grading.reading import expected_expression
 
-    _expected_expression.cache_clear()
+    expected_expression.cache_clear()
     for answer in ["2x", "x+x", "3x"]:
         check("2*x", answer, variables=["x"])
-    info = _expected_expression.cache_info()
+    info = expected_expression.cache_info()
     assert (info.misses, info.hits) == (1, 2)
 
 
