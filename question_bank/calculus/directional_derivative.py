@@ -114,14 +114,26 @@ def _derivative(params: dict):
     return directional_derivative(function(params), (x, y), params["point"], direction)
 
 
-@per_variant
-def _expression(params: dict, normalize: bool = True, swap: bool = False) -> sp.Expr:
-    """expand(f_x u_1 + f_y u_2), summed term by term (expand distributes over the sum)."""
+def _along(params: dict, normalize: bool, swap: bool) -> tuple[sp.Expr, sp.Expr, sp.Expr | int]:
+    """(a, b, norm): the direction's components, swapped by the slip, and what divides them."""
     a, b = _direction_vector(params)
     if swap:
         a, b = b, a
-    norm = sp.sqrt(a**2 + b**2) if normalize else 1
+    return a, b, sp.sqrt(a**2 + b**2) if normalize else 1
+
+
+@per_variant
+def _expression(params: dict, normalize: bool = True, swap: bool = False) -> sp.Expr:
+    """expand(f_x u_1 + f_y u_2), summed term by term (expand distributes over the sum)."""
+    a, b, norm = _along(params, normalize, swap)
     return sum(c * _term_expression(k, a, b, norm) for c, k in params["terms"])
+
+
+def _value(params: dict, normalize: bool = True, swap: bool = False) -> float:
+    """:func:`_expression` at the point, summed from each term's exact value there."""
+    a, b, norm = _along(params, normalize, swap)
+    point = tuple(params["point"])
+    return float(sum(c * _term_value(k, a, b, norm, point) for c, k in params["terms"]))
 
 
 @cache
@@ -130,6 +142,11 @@ def _term_expression(key: str, a: sp.Expr, b: sp.Expr, norm: sp.Expr | int) -> s
     directions come from small pools, so each is expanded once."""
     dx, dy = term_partials(key)
     return sp.expand(dx * a / norm + dy * b / norm)
+
+
+@cache
+def _term_value(key: str, a: sp.Expr, b: sp.Expr, norm: sp.Expr | int, point: tuple) -> sp.Expr:
+    return at_point(_term_expression(key, a, b, norm), point)
 
 
 def closed_form(params: dict) -> sp.Expr:
@@ -239,9 +256,8 @@ def mistakes(params: dict) -> list[Mistake]:
     if "vector" in params["direction"]:
         variants.insert(0, ("unnormalized", {"normalize": False}))
     for name, change in variants:
-        expr = _expression(params, **change)
-        value = (str(expr) if params["ask"] == "expression"
-                 else float(at_point(expr, params["point"])))
+        value = (str(_expression(params, **change)) if params["ask"] == "expression"
+                 else _value(params, **change))
         found.append((name, value))
     if params["ask"] == "value":
         grad = exact_gradient(params["terms"], params["point"])

@@ -102,6 +102,7 @@ def oracle(params: dict) -> float:
     return optimizer.param_groups[0]["lr"]
 
 
+@per_variant
 def simulate(params: dict, *, reduce_after: int | None = None, threshold: bool = True,
              compare_previous: bool = False, reset_count: bool = True,
              cooldown: bool = True) -> Fraction:
