@@ -179,3 +179,15 @@ def test_a_named_expression_mistake_in_the_fields_terms():
     variables = ["lr:positive", "b1:unit_interval", "b2:unit_interval", "t:positive_integer"]
     verdict = check("lr*sqrt(1-b2^t)/(1-b1^t)", "lr", variables=variables, mistakes=mistakes)
     assert (verdict.status, verdict.mistake) == ("incorrect", "no_bias_correction")
+
+
+@pytest.mark.parametrize("answer", ['"D"', "'D'", "“D”", '["D"]'])
+def test_a_quoted_choice_label_is_read_as_the_label(answer):
+    # key.csv of earlier versions wrote JSON; a teacher pasting it back gets the option
+    assert check("D", answer, kind="choice", choices=["A", "B", "C", "D"]).status == "correct"
+
+
+def test_quoted_labels_of_a_multiple_choice_key():
+    verdict = check(["A", "B", "C"], '["A", "B", "C"]', kind="choice",
+                    choices=["A", "B", "C", "D"])
+    assert verdict.status == "correct"
