@@ -177,7 +177,8 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
 
         try:
             files, notes = write_roster_files(quiz, read_roster(roster), out_dir, chosen,
-                                              shuffle=shuffle, font_dir=font_dir, notes=notes)
+                                              shuffle=shuffle, font_dir=font_dir, notes=notes,
+                                              progress=True)
         except RosterError as e:
             raise InputError(f"--students: {e}") from None
         except BankError as e:
@@ -517,7 +518,8 @@ def validate(topic, seeds, formats, font_dir, strict, banks) -> None:
     """Release check: prove every variant of every family (exit 1 on any failure; 2 when a
     course bank file cannot be read, after checking the families that can). Without a
     Chinese font every formula is still checked, and a note says how to get one."""
-    from .sampling import UnknownTopicError
+    from .progress import Progress
+    from .sampling import UnknownTopicError, select_families
     from .validate import cjk_font_problem
     from .validate import validate as run_validation
 
@@ -525,22 +527,27 @@ def validate(topic, seeds, formats, font_dir, strict, banks) -> None:
     loaded = _use_banks(banks, sample=False, strict=False)
     for problem in loaded.problems if loaded else []:  # the families that load are checked
         click.echo(f"FAIL {problem}")
+    chosen = loaded.families if loaded and topic is None else None
+    try:
+        count = len(chosen if chosen is not None else select_families(topic or "all"))
+    except UnknownTopicError as e:
+        raise InputError(f"--topic: {e.args[0]}") from None
+    bar = Progress(count * seeds, "validate")  # drawn only on a terminal's stderr
 
     click.echo(f"{'family':<40} {'seeds':>6} {'failures':>9} {'seconds':>8}")
 
     def show(report) -> None:
+        bar.clear()
         mark = "ok" if report.ok else "FAIL"
         click.echo(f"{report.family:<40} {report.seeds:>6} {len(report.failures):>9} "
                    f"{report.seconds:>8.1f}  {mark}")
         for failure in report.failures[:5]:
             click.echo(f"    {failure}")
 
-    chosen = loaded.families if loaded and topic is None else None
     checked = tuple(f.strip() for f in formats.split(","))
-    try:
-        reports = run_validation(topic or "all", seeds, checked, show, chosen, font_dir)
-    except UnknownTopicError as e:
-        raise InputError(f"--topic: {e.args[0]}") from None
+    with bar:
+        reports = run_validation(topic or "all", seeds, checked, show, chosen,
+                                 advance=bar.advance, font_dir=font_dir)
     failed = [r for r in reports if not r.ok]
     click.echo(f"{len(reports) - len(failed)} of {len(reports)} families passed")
     no_font = cjk_font_problem(font_dir) if "pdf" in checked else None

@@ -145,7 +145,9 @@ def sample_question(family: Family, seed: int) -> Question:
 
 
 def validate_family(family: Family, seeds: int, formats: list[str],
+                    advance: Callable[[], None] | None = None,
                     font_dir: str | Path | None = None) -> FamilyReport:
+    """Check ``seeds`` variants of ``family``; ``advance()`` is called after each one."""
     report = FamilyReport(family.id, seeds)
     start = time.perf_counter()
     questions = []
@@ -157,6 +159,8 @@ def validate_family(family: Family, seeds: int, formats: list[str],
         except Exception as e:
             problems = [describe(e)]
         report.failures += [f"seed {seed}: {p}" for p in problems]
+        if advance:
+            advance()
     report.failures += _check_exports(questions, formats, font_dir)
     report.seconds = time.perf_counter() - start
     return report
@@ -168,16 +172,18 @@ def validate(
     formats: tuple[str, ...] = DOCUMENT_FORMATS,
     progress: Callable[[FamilyReport], None] | None = None,
     chosen: list[Family] | None = None,
+    advance: Callable[[], None] | None = None,
     font_dir: str | Path | None = None,
 ) -> list[FamilyReport]:
-    """Validate the topic's families (or the ``chosen`` ones: a course bank's). Chinese PDFs
+    """Validate the topic's families (or the ``chosen`` ones: a course bank's);
+    ``progress(report)`` after each family, ``advance()`` after each variant. Chinese PDFs
     are compiled with the CJK font of ``font_dir`` or the system, or without one when there is
     none (:func:`cjk_font_problem` says so)."""
     if chosen is None:
         chosen = select_families(topic) if topic != "all" else list(families().values())
     reports = []
     for family in chosen:
-        report = validate_family(family, seeds, list(formats), font_dir)
+        report = validate_family(family, seeds, list(formats), advance, font_dir)
         reports.append(report)
         if progress:
             progress(report)
