@@ -2,15 +2,19 @@
 
 This is `quizgen validate` as a test: the reference answer equals the independent SymPy closed
 form, the key as printed in quiz.json grades itself correct, and every named mistake grades
-incorrect with its own feedback.
+incorrect with its own feedback. An expression's closed form and key also equal the family's
+reference computation (its ``evaluate`` hook) at points inside the variables' domains.
 """
+
+import json
 
 import pytest
 import sympy as sp
 
-from question_bank import DIFFICULTIES, families
+from question_bank import DIFFICULTIES, _formula, families
 from quizgen.batch import grade_answer
 from quizgen.sampling import build_question, rng_for
+from quizgen.validate import reference_problems
 
 SEEDS = range(500)
 FAMILIES = sorted(families())
@@ -34,13 +38,29 @@ def test_reference_answer_equals_sympy_closed_form(family_id):
         expected = family.closed_form(params)
         got = family.answer(params)
         if family.kind(params) == "expression":
-            x = {s.name: s for s in expected.free_symbols}
-            got = sp.sympify(got, locals=x)  # trusted: our own answer string, not a student's
+            got = _formula.parse(got, expected.free_symbols)  # trusted: our own key string
             assert sp.simplify(got - expected) == 0, (seed, params)
             continue
         if isinstance(got, list) and got and isinstance(got[0], list):  # a matrix, row by row
             got = [x for row in got for x in row]
         assert got == pytest.approx(_numbers(expected), rel=1e-9, abs=1e-12), (seed, params)
+
+
+@pytest.mark.parametrize("family_id", COMPUTED)
+def test_expression_closed_form_and_key_equal_the_reference_inside_the_domains(family_id):
+    """Each distinct expression variant of 500 seeds, at points drawn inside its domains (a
+    family without an evaluate hook, or a variable without a domain, fails here)."""
+    family = families()[family_id]
+    seen = set()
+    for seed in SEEDS:
+        params = family.sample(rng_for(seed, family_id), DIFFICULTIES[seed % 3])
+        fingerprint = json.dumps(params, sort_keys=True)
+        if family.kind(params) != "expression" or fingerprint in seen:
+            continue
+        seen.add(fingerprint)
+        problems = reference_problems(family, params, family.variables(params),
+                                      family.answer(params), seed=seed)
+        assert not problems, (seed, params, problems[:3])
 
 
 @pytest.mark.parametrize("family_id", FAMILIES)
