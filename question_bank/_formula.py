@@ -107,3 +107,15 @@ def reference_domains(module, specs: Iterable[str]) -> dict[str, str]:
             raise ValueError(f"REFERENCE_DOMAINS: {name} is {declared}, not {domain}")
         domains[name] = domain
     return domains
+
+
+def latex(expr: sp.Expr, names: dict[sp.Symbol, str] | None = None) -> str:
+    """The expression as LaTeX for a key or a worked step, with the family's symbol names."""
+    return sp.latex(expr, symbol_names=names or {})
+
+
+def mistakes(found: Iterable[tuple[str, sp.Expr]], feedback: dict[str, dict[str, str]]):
+    """Named wrong expressions as the bank's Mistake objects (values in the grader's notation)."""
+    from quizgen.model import Mistake
+
+    return [Mistake(name, text(expr), feedback[name]) for name, expr in found]
