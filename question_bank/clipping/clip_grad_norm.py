@@ -222,9 +222,8 @@ A, B, TAU = _formula.symbols(*FORMULA_VARIABLES)
 EPS = sp.Rational(1, 10**6)  # TORCH_EPS, exactly
 
 
-def _clipped(norm: sp.Expr, cap: bool = True) -> sp.Expr:
-    coef = TAU / (norm + EPS)
-    return A * (sp.Min(1, coef) if cap else coef)
+def _clipped(norm: sp.Expr) -> sp.Expr:
+    return A * sp.Min(1, TAU / (norm + EPS))
 
 
 def _formula_value(params: dict) -> sp.Expr:
@@ -277,6 +276,8 @@ def _formula_solution(params: dict, lang: str) -> list[str]:
 def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
     if params["ask"] == "total_norm":
         return [("sum_of_norms", A + B), ("one_tensor", B)]
+    # Not always_rescale (no cap at 1): it differs from the key only where tau > the norm,
+    # a corner of the domain the grader's 12 points miss about once in 150 verdicts.
     total = sp.sqrt(A**2 + B**2)
     return [("per_tensor", _clipped(A)), ("sum_of_norms", _clipped(A + B)),
-            ("always_rescale", _clipped(total, cap=False))]
+            ("inverted", A * sp.Min(1, total / TAU))]

@@ -192,11 +192,11 @@ FEEDBACK = {
               "(1 - s) * t / W.",
         "zh": "你直接把 t / W 加到了 s 上；因子是从 s 增长到 1，增量应为 (1 - s) * t / W。",
     },
-    "no_clamp": {
-        "en": "LinearLR stops at end_factor: after W steps the lr stays at eta_0, so the "
-              "warmup term is min(t, W) / W, not t / W.",
-        "zh": "LinearLR 到 end_factor 就停止：W 步之后学习率保持 eta_0，所以预热项是 "
-              "min(t, W) / W，而不是 t / W。",
+    "factors_swapped": {
+        "en": "LinearLR goes from start_factor to end_factor: the factor rises from s to 1 "
+              "(a warmup), it does not fall from 1 to s.",
+        "zh": "LinearLR 从 start_factor 变到 end_factor：因子从 s 增长到 1（这是预热），"
+              "而不是从 1 降到 s。",
     },
     "cosine_not_shifted": {
         "en": "You started the cosine at t = 0; it starts after the warmup, so its argument is "
@@ -283,8 +283,8 @@ def _formula_solution(params: dict, lang: str) -> list[str]:
 
 
 def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
-    # Not warmup_off_by_one, min(t + 1, W): it differs from the key only where t < W, and the
-    # grader's 12 points miss that half of its domain about once in 1,500 verdicts.
-    return [("hf_zero_start", ETA_0 * sp.Min(T, W) / W),
-            ("start_factor_not_scaled", ETA_0 * (S + sp.Min(T, W) / W)),
-            ("no_clamp", _warmup(S, T / W))]
+    # Not hf_zero_start (min(t, W) / W), warmup_off_by_one (min(t + 1, W)) or no_clamp (t / W):
+    # each differs from the key only on one side of t = W, half the domain, which the grader's
+    # 12 points miss about once in 2,500 verdicts. These two differ almost everywhere.
+    return [("start_factor_not_scaled", ETA_0 * (S + sp.Min(T, W) / W)),
+            ("factors_swapped", ETA_0 * (1 - (1 - S) * sp.Min(T, W) / W))]
