@@ -30,11 +30,17 @@ def _numbers(value):
 @pytest.mark.parametrize("family_id", COMPUTED)
 def test_reference_answer_equals_sympy_closed_form(family_id):
     family = families()[family_id]
+    formulas = set()
     for seed in SEEDS:
         rng = rng_for(seed, family_id)
         params = family.sample(rng, DIFFICULTIES[seed % 3])
         if family.kind(params) == "choice":
             continue  # a choice variant's key is its option letter: nothing to derive
+        if family.kind(params) == "expression":
+            fingerprint = json.dumps(params, sort_keys=True)
+            if fingerprint in formulas:
+                continue  # the same formula again: SymPy has proved it already
+            formulas.add(fingerprint)
         expected = family.closed_form(params)
         got = family.answer(params)
         if family.kind(params) == "expression":
