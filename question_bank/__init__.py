@@ -14,13 +14,15 @@ A family module (see ``optimizers/adam_step.py`` for a complete one) defines
 and optionally ``kind(params)``, ``tolerance(params)``, ``variables(params)`` and
 ``choices(params)`` where these depend on the sampled parameters. Conceptual items (choice and
 true/false) live in ``concepts/<topic>.toml`` and are served through the same interface.
-Families know nothing of file formats.
+Families know nothing of file formats. Instructors' course banks (``quizgen.bank``) add
+families from folders outside the package; ``families()`` mixes them in while in use.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from types import ModuleType
@@ -28,6 +30,7 @@ from typing import Any
 
 DEFAULT_TOLERANCE = {"rtol": 1e-4, "atol": 1e-9}
 DIFFICULTIES = (1, 2, 3)
+BUILTIN = {"source": "built-in"}  # a course bank's family says {"source": "bank", ...}
 
 
 @dataclass(frozen=True)
@@ -64,14 +67,19 @@ class Family:
         hook = getattr(self.module, "choices", None)
         return hook(params) if hook else []
 
+    @property
+    def origin(self) -> dict[str, str]:
+        """Where the family comes from, as quiz.json records it per question."""
+        return dict(getattr(self.module, "ORIGIN", BUILTIN))
+
     def __getattr__(self, name: str):
         # sample, prompt, answer, answer_tex, closed_form, solution, mistakes
         return getattr(self.module, name)
 
 
 @cache
-def families() -> dict[str, Family]:
-    """Every family in the bank, by id, discovered from the package tree."""
+def builtin_families() -> dict[str, Family]:
+    """Every family shipped in this package, by id, discovered from the package tree."""
     found: dict[str, Family] = {}
     for info in pkgutil.walk_packages(__path__, prefix=__name__ + "."):
         if info.ispkg:
@@ -83,6 +91,23 @@ def families() -> dict[str, Family]:
 
     found.update((pool.ID, Family(pool)) for pool in pools())
     return dict(sorted(found.items()))
+
+
+_COURSE: dict[str, Family] = {}  # families of the instructors' course banks in use
+
+
+@cache
+def families() -> dict[str, Family]:
+    """Every family, by id: the built-ins and those of the course banks in use."""
+    return dict(sorted({**builtin_families(), **_COURSE}.items()))
+
+
+def use_course_families(found: Iterable[Family]) -> None:
+    """Mix these course-bank families (quizgen.bank) with the built-ins, replacing any mixed
+    in before; ``()`` leaves the built-ins alone."""
+    _COURSE.clear()
+    _COURSE.update((family.id, family) for family in found)
+    families.cache_clear()
 
 
 def topics() -> dict[str, list[Family]]:

@@ -6,8 +6,7 @@ names where it came from, and the rest of the batch goes on.
 
 from __future__ import annotations
 
-import csv
-import io
+import codecs
 import time
 import unicodedata
 from collections.abc import Collection, Iterable, Iterator
@@ -15,10 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from .csvread import read_records
 from .grading import ExpectedError, Verdict, check
 from .model import Question, Quiz
 from .safejson import JSONInputError, clean_text, dumps_line
 from .safejson import load as load_json
+from .spreadsheet import decimal_point, unprotect, write_csv
 
 # Student id columns, most specific first: a sheet with both "学号" and "姓名" is keyed by 学号.
 STUDENT_COLUMNS = ("student", "student_id", "id", "学号", "姓名")
@@ -50,11 +51,11 @@ class StudentResult:
 class Problem:
     """Something wrong with one line (or JSON entry) of an input file; the rest is still read."""
 
-    where: str  # "line 7" or "entry 3"
+    where: str  # "line 7" or "entry 3"; "" for the file as a whole
     message: str
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.message}"
+        return f"{self.where}: {self.message}" if self.where else self.message
 
 
 @dataclass
@@ -106,54 +107,122 @@ def normalize_student_id(text: str) -> str:
 
 
 def decode_table(path: Path) -> str:
-    """The text of a CSV export: UTF-8 with or without BOM, or UTF-16 with BOM (Excel's
-    "Unicode text"); anything else is refused with advice rather than guessed."""
+    """The text of a CSV export: UTF-8 with or without BOM, UTF-16 with BOM (Excel's "Unicode
+    text") or without one (told apart by its zero bytes).
+
+    A byte that does not decode is kept as a lone surrogate (U+DC00 + the byte), so the reader
+    can name the cell it is in and read every other cell: see :func:`read_sheet`.
+    """
     try:
         data = path.read_bytes()
     except OSError as e:
         raise SubmissionError(f"{path}: cannot read ({e.strerror})") from None
+    return data.decode(_encoding_of(data), errors=_MARK_BAD_BYTES)
+
+
+_MARK_BAD_BYTES = "quizgen.mark-bad-bytes"
+
+
+def _mark_bad_bytes(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    return "".join(chr(0xDC00 + b) for b in bad), error.end
+
+
+codecs.register_error(_MARK_BAD_BYTES, _mark_bad_bytes)
+
+
+def _encoding_of(data: bytes) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        raise SubmissionError(
-            f"{path}: line {line}: not UTF-8 text; export the sheet as \"CSV UTF-8\""
-        ) from None
+        return "utf-16"  # the BOM says which byte order, and is dropped
+    if data[:3] == b"\xef\xbb\xbf":
+        return "utf-8-sig"
+    # UTF-16 without a BOM: every ASCII character (delimiters, digits, ids) has a zero byte
+    # beside it, on odd offsets little-endian, even offsets big-endian. UTF-8 text has none.
+    sample = data[:4096]
+    pairs = len(sample) // 2
+    if pairs and b"\x00" in sample:
+        odd = sample[1::2].count(0)
+        even = sample[0::2].count(0)
+        if odd >= pairs // 4 and even <= odd // 8:
+            return "utf-16-le"
+        if even >= pairs // 4 and odd <= even // 8:
+            return "utf-16-be"
+    return "utf-8"
+
+
+@dataclass
+class Sheet:
+    """A CSV/TSV file as read: its header, its readable rows, and what was wrong where.
+
+    ``problems``: (line, message) of each row that could not be read (left out of ``rows``).
+    ``bad_cells``: (line, cell index) -> why that cell alone cannot be trusted (a byte that is
+    not UTF-8, a cell cut at ``MAX_FIELD`` characters). Such a cell holds U+FFFD for each bad
+    byte, or its first ``MAX_FIELD`` characters, which the grader reads as ``invalid``. A cell
+    that quizgen or a spreadsheet marked as text (``'=1``) is read without the mark.
+    """
+
+    path: Path
+    header_line: int
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    delimiter: str
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    bad_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+
+
+def read_sheet(path: Path, text: str | None = None) -> Sheet:
+    """Every readable row of a CSV/TSV file; a bad row or cell is named, never fatal.
+
+    The delimiter is the one of ``DELIMITERS`` that splits the header line most (outside
+    quotes). Line numbers are physical lines where each record starts, so a quoted cell spanning
+    lines does not shift the numbers of later rows. Only a file without a readable header
+    raises SubmissionError. The cost is linear in the file's length (quizgen.csvread).
+    """
+    text = decode_table(path) if text is None else text
+    records = read_records(text, DELIMITERS, max_cell=MAX_FIELD)
+    if not records.rows or (records.problems and records.problems[0][0] < records.rows[0][0]):
+        if records.problems:
+            line, message = records.problems[0]
+            raise SubmissionError(f"{path}: line {line}: the header row: {message}")
+        raise SubmissionError(f"{path}: empty file; expected a header row")
+    (header_line, header), *rows = records.rows
+    # A lone surrogate is a byte decode_table could not decode; clean_text makes it U+FFFD.
+    if any(clean_text(h) is not h for h in header):
+        raise SubmissionError(f"{path}: line {header_line}: not UTF-8 text; export the sheet "
+                              "as \"CSV UTF-8\"")
+    sheet = Sheet(path, header_line, [unicodedata.normalize("NFKC", h).strip() for h in header],
+                  rows, records.delimiter, list(records.problems))
+    for (line, index), length in records.long_cells.items():
+        sheet.bad_cells[(line, index)] = (f"{length} characters, over the {MAX_FIELD} a cell "
+                                          "may hold")
+    marked = clean_text(text) is not text
+    for line, cells in rows:
+        for index, cell in enumerate(cells):
+            if marked and clean_text(cell) is not cell:
+                sheet.bad_cells.setdefault((line, index), "not UTF-8 text")
+                cell = clean_text(cell)
+            # '=1 is how quizgen (and a spreadsheet) writes the text =1 (quizgen.spreadsheet)
+            cells[index] = unprotect(cell)
+    return sheet
 
 
 def read_table(
     path: Path, text: str | None = None
 ) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """(header, [(line number, cells)]) of a CSV/TSV file, blank rows skipped.
-
-    The delimiter is the one of ``DELIMITERS`` that splits the header line most (outside quotes);
-    line numbers are physical lines where each record starts, so a quoted cell spanning lines
-    does not shift the numbers of later rows.
-    """
-    text = decode_table(path) if text is None else text
-    csv.field_size_limit(MAX_FIELD)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=lambda d: len(next(csv.reader([first_line], delimiter=d))))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str]]] = []
-    header: list[str] | None = None
-    start = 1
-    try:
-        for row in reader:
-            if header is None:
-                header = row
-            elif any(cell.strip() for cell in row):
-                rows.append((start, row))
-            start = reader.line_num + 1
-    except csv.Error as e:
-        raise SubmissionError(f"{path}: line {reader.line_num}: {e}") from None
-    if not header or not any(h.strip() for h in header):
-        raise SubmissionError(f"{path}: empty file; expected a header row")
-    return [unicodedata.normalize("NFKC", h).strip() for h in header], rows
+    """(header, [(line number, cells)]) of a file that must be read whole (a roster, tokens):
+    the first bad row or cell raises SubmissionError naming its line."""
+    sheet = read_sheet(path, text)
+    if sheet.problems:
+        more = f" (and {len(sheet.problems) - 1} more)" if len(sheet.problems) > 1 else ""
+        line, message = sheet.problems[0]
+        raise SubmissionError(f"{path}: line {line}: {message}{more}")
+    if sheet.bad_cells:
+        (line, index), why = min(sheet.bad_cells.items())
+        hint = "; export the sheet as \"CSV UTF-8\"" if why == "not UTF-8 text" else ""
+        raise SubmissionError(f"{path}: line {line}, cell {index + 1}: {why}{hint}")
+    return sheet.header, sheet.rows
 
 
 def find_column(header: list[str], names: tuple[str, ...]) -> int | None:
@@ -193,46 +262,76 @@ def read_submission_batch(
                 problems.append(Problem(row.where, f"{key!r} is not a question id of this quiz "
                                                    f"({', '.join(question_ids)}); ignored"))
                 del row.answers[key]
+        absent = [q for q in question_ids if not any(q in row.answers for row in rows)]
+        if rows and absent:
+            problems.append(Problem("", f"no entry answers {_id_list(absent)}: those "
+                                            "answers are not read, and a gradebook keeps the "
+                                            "ones it has"))
     else:
         rows, problems = _csv_rows(path, question_ids)
+    if not rows:
+        problems.append(Problem("", "no answers in it: nothing to grade"))
     return _check_students(rows, problems, students)
 
 
 def _csv_rows(path: Path, question_ids: list[str]) -> tuple[list[Submission], list[Problem]]:
-    header, table = read_table(path)
+    sheet = read_sheet(path)
+    header, head = sheet.header, sheet.header_line
     student_col = find_column(header, STUDENT_COLUMNS)
     if student_col is None:
         raise SubmissionError(
-            f"{path}: line 1: no student id column; name one of {', '.join(STUDENT_COLUMNS)}"
-        )
+            f"{path}: line {head}: no student id column; name one of "
+            f"{', '.join(STUDENT_COLUMNS)}")
     by_folded = {qid.lower(): qid for qid in question_ids}
     columns: dict[int, str] = {}  # cell index -> question id
-    problems: list[Problem] = []
+    found: list[tuple[int, str]] = list(sheet.problems)  # (line, message), sorted at the end
     for i, name in enumerate(header):
         if i == student_col or not name or name.lower() in METADATA_COLUMNS:
             continue
         qid = by_folded.get(name.lower())
         if qid is None:
-            problems.append(Problem("line 1", f"column {name!r} is not a question id of this quiz "
-                                              f"({', '.join(question_ids)}); ignored"))
+            found.append((head, f"column {name!r} is not a question id of this quiz "
+                                f"({', '.join(question_ids)}); ignored"))
         elif qid in columns.values():
-            problems.append(Problem("line 1", f"column {name!r} appears twice; the first is used"))
+            found.append((head, f"column {name!r} appears twice; the first is used"))
         else:
             columns[i] = qid
+    absent = [qid for qid in question_ids if qid not in columns.values()]
+    if absent:
+        found.append((head, f"no column for {_id_list(absent)} ({len(absent)} of "
+                            f"{len(question_ids)} questions): those answers are not read, and "
+                            "a gradebook keeps the ones it has"))
     rows = []
     width = len(header)
-    for line, cells in table:
-        where = f"line {line}"
+    comma = sheet.delimiter == ";"  # where the decimal mark is a comma (Excel in most of Europe)
+    for line, cells in sheet.rows:
         # Excel pads every row to the widest one with empty cells: only non-empty extras count.
         extra = [c for c in cells[width:] if c.strip()]
         if extra:
-            problems.append(Problem(where, f"{len(cells)} cells but the header has {width} (an "
-                                           "unquoted comma in an answer?); row not graded"))
+            found.append((line, f"{len(cells)} cells but the header has {width} (an unquoted "
+                                "comma in an answer?); row not graded"))
+            continue
+        if (line, student_col) in sheet.bad_cells:
+            found.append((line, f"the student id: {sheet.bad_cells[line, student_col]}; row "
+                                "not graded"))
             continue
         cells = cells + [""] * (width - len(cells))
-        answers = {qid: cells[i] for i, qid in columns.items()}
-        rows.append(Submission(normalize_student_id(cells[student_col]), answers, where))
-    return rows, problems
+        answers = {}
+        for i, qid in columns.items():
+            why = sheet.bad_cells.get((line, i))
+            if why is not None:
+                found.append((line, f"column {header[i]!r}: {why}; that answer is graded as "
+                                    "unreadable"))
+            answers[qid] = decimal_point(cells[i]) if comma else cells[i]
+        rows.append(Submission(normalize_student_id(cells[student_col]), answers,
+                               f"line {line}"))
+    found.sort(key=lambda item: item[0])  # stable: the header's problems first, then by line
+    return rows, [Problem(f"line {line}", message) for line, message in found]
+
+
+def _id_list(ids: list[str], shown: int = 12) -> str:
+    more = f", … ({len(ids) - shown} more)" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
 
 
 def _check_students(
@@ -286,10 +385,14 @@ def _json_rows(path: Path, text: str) -> list[tuple[str, dict[str, str], str]]:
 def grade_submissions(
     quiz: Quiz, rows: Iterable[tuple[str, dict[str, str]]]
 ) -> list[StudentResult]:
+    """Each student's answers graded; a question the row does not hold (its column is not in
+    the file) is left out rather than graded as empty."""
     results = []
     for student, answers in rows:
         result = StudentResult(student, answers)
         for question in quiz.questions:
+            if question.id not in answers:
+                continue
             verdict = grade_answer(question, answers.get(question.id, ""), quiz.lang)
             result.verdicts[question.id] = verdict
             result.score += verdict.score * question.points
@@ -299,15 +402,13 @@ def grade_submissions(
 
 
 def write_results(results: list[StudentResult], path: Path) -> None:
-    """One row per (student, question), with the raw answer kept verbatim."""
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "question", "answer", "status", "score", "feedback",
-                         "interpreted", "mistake"])
-        for r in results:
-            for qid, v in r.verdicts.items():
-                writer.writerow([r.student, qid, r.answers.get(qid, ""), v.status, v.score,
-                                 v.feedback, v.interpreted, v.mistake or ""])
+    """One row per (student, question), with the raw answer kept verbatim (cells a spreadsheet
+    would run as a formula get a leading apostrophe)."""
+    write_csv(path, ["student", "question", "answer", "status", "score", "feedback",
+                     "interpreted", "mistake"],
+              ([r.student, qid, r.answers.get(qid, ""), v.status, v.score, v.feedback,
+                v.interpreted, v.mistake or ""]
+               for r in results for qid, v in r.verdicts.items()))
 
 
 MAX_LINE = 1 << 20  # characters of one batch case; a longer line is one invalid verdict

@@ -49,6 +49,35 @@ def _formats(text: str) -> list[str]:
     return chosen
 
 
+def _bank_option(command):
+    return click.option(
+        "--bank", "banks", multiple=True, type=click.Path(file_okay=False),
+        envvar="QUIZGEN_BANK",
+        help="A course bank: a folder of your own questions, mixed with the built-ins "
+             "(repeatable; default: $QUIZGEN_BANK, a path list). See docs/authoring.md.")(command)
+
+
+def _use_banks(banks, *, sample: bool = True, strict: bool = True):
+    """Load the course banks and mix their families in for this command. Strict: a broken
+    bank is bad input, every problem of every family on its own line, then exit 2 (sample:
+    after sampling each family as validate's first seeds do)."""
+    if not banks:
+        return None
+    from .bank import Loaded, load, sampling_problems, use
+
+    loaded = load(banks)
+    problems = loaded.problems + (sampling_problems(loaded) if sample else [])
+    if strict and len(problems) == 1:
+        raise InputError(problems[0])
+    if strict and problems:
+        for problem in problems:
+            click.echo(problem, err=True)
+        raise InputError(f"{len(problems)} problems in the course bank, listed above")
+    use(loaded)
+    click.get_current_context().call_on_close(lambda: use(Loaded()))
+    return loaded
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="quizgen")
 def cli() -> None:
@@ -63,11 +92,13 @@ def cli() -> None:
 
 
 @cli.command()
-def topics() -> None:
+@_bank_option
+def topics(banks) -> None:
     """List the topics and their question families."""
     from question_bank import topics as bank_topics
     from question_bank.concepts import ConceptPool
 
+    _use_banks(banks, sample=False)
     for topic, members in bank_topics().items():
         pools = [f.module for f in members if isinstance(f.module, ConceptPool)]
         computed = [f for f in members if not isinstance(f.module, ConceptPool)]
@@ -75,7 +106,9 @@ def topics() -> None:
         click.echo(f"{topic}: {len(computed)} famil{'y' if len(computed) == 1 else 'ies'}, "
                    f"{items} conceptual item{'' if items == 1 else 's'}")
         for family in computed:
-            click.echo(f"  {family.id:<40} {family.title['en']}")
+            source = family.origin.get("bank")
+            click.echo(f"  {family.id:<40} {family.title['en']}"
+                       + (f"  [bank {source}]" if source else ""))
 
 
 @cli.command()
@@ -96,17 +129,23 @@ def topics() -> None:
                    "under OUT/students/, variants.json, tokens.csv and one key for all.")
 @click.option("--shuffle", is_flag=True,
               help="With --students: also shuffle each student's question order.")
-def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, shuffle) -> None:
+@_bank_option
+def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, shuffle,
+         banks) -> None:
     """Sample a quiz and write quiz.json, the sheet and the answer key."""
+    from .bank import BankError
     from .export import FontNotFoundError, LmsConversionError, export_files
     from .sampling import UnknownTopicError, make_quiz
 
     _small_tensor_mode()
     chosen = _formats(formats)
+    _use_banks(banks)
     try:
         quiz = make_quiz(topic, count=count, seed=seed, lang=lang, difficulty=difficulty)
     except UnknownTopicError as e:
         raise InputError(f"--topic: {e.args[0]}") from None
+    except BankError as e:
+        raise InputError(f"{e} (quiz seed {seed}); nothing was written") from None
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
     quiz.save(out_dir / "quiz.json")
@@ -120,6 +159,8 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
                                               shuffle=shuffle, font_dir=font_dir, notes=notes)
         except RosterError as e:
             raise InputError(f"--students: {e}") from None
+        except BankError as e:
+            raise InputError(f"{e} (quiz seed {seed}, a student's variant)") from None
         except (FontNotFoundError, LmsConversionError) as e:
             raise InputError(f"--format: {e}") from None
         written += files
@@ -210,7 +251,9 @@ def grade(quiz_file, submissions, out, db) -> None:
         raise InputError(str(e)) from None
     for problem in batch.problems:
         click.echo(f"{submissions}: {problem}", err=True)
-    total = quiz.total_points
+    # Out of the questions the file holds: a file of q1-q4 changes nothing else.
+    held = {qid for row in batch.rows for qid in row.answers}
+    total = sum(q.points for q in quiz.questions if q.id in held)
 
     def show(student: str, score: float, verdicts: dict) -> None:
         click.echo(f"{student:<20} {score:g} / {total:g}")
@@ -259,9 +302,12 @@ def _load_variants(quiz_file: str, quiz):
 
 
 def _tokens(quiz_file: str) -> dict[str, str]:
-    from .roster import TOKENS_FILE, load_tokens
+    from .roster import TOKENS_FILE, RosterError, load_tokens
 
-    return load_tokens(Path(quiz_file).with_name(TOKENS_FILE))
+    try:
+        return load_tokens(Path(quiz_file).with_name(TOKENS_FILE))
+    except RosterError as e:
+        raise InputError(str(e)) from None
 
 
 def _open_gradebook(quiz_file: str, db: str | None):
@@ -278,12 +324,17 @@ def _open_gradebook(quiz_file: str, db: str | None):
 @cli.command()
 @click.argument("quiz_file", metavar="QUIZ.json", type=click.Path(dir_okay=False))
 @click.option("--db", help="The gradebook (default: gradebook.sqlite beside QUIZ.json).")
-def regrade(quiz_file, db) -> None:
+@_bank_option
+def regrade(quiz_file, db, banks) -> None:
     """Re-grade every stored answer with the key as QUIZ.json (and variants.json) now say,
-    after fixing an answer or a tolerance, and print what changed for each student."""
+    after fixing an answer or a tolerance, and print what changed for each student. Warns
+    when a course bank file the quiz came from has changed since (found via --bank)."""
+    from .bank.origin import bank_changes
     from .gradebook import GradebookError
 
     quiz = _load_quiz(quiz_file)
+    for line in bank_changes(quiz.questions, banks):
+        click.echo(line, err=True)
     variants = _load_variants(quiz_file, quiz)
     with _open_gradebook(quiz_file, db) as book:
         try:
@@ -343,18 +394,23 @@ def report(quiz_file, db, out, lang) -> None:
 @click.option("--seed", type=int, help="Same seed, same questions (default: random).")
 @click.option("--count", default=0, type=click.IntRange(0, 10_000),
               help="Stop after N questions (default: until Ctrl-D or Ctrl-C).")
-def practice(topic, lang, seed, count) -> None:
+@_bank_option
+def practice(topic, lang, seed, count, banks) -> None:
     """Practice in the terminal: answer, see how it was read, the verdict and the solution."""
+    from .bank import BankError
     from .practice import run
     from .sampling import UnknownTopicError, select_families
 
     _small_tensor_mode()
-
+    _use_banks(banks)
     try:
         select_families(topic)
     except UnknownTopicError as e:
         raise InputError(f"--topic: {e.args[0]}") from None
-    run(topic, lang, seed, count, read=input, write=click.echo)
+    try:
+        run(topic, lang, seed, count, read=input, write=click.echo)
+    except BankError as e:
+        raise InputError(str(e)) from None
 
 
 @cli.command()
@@ -403,17 +459,23 @@ def check(expected, answer, variables, kind, rtol, atol, sigfigs, lang, batch) -
 
 
 @cli.command()
-@click.option("--topic", default="all", show_default=True, help="A topic, a family id, or 'all'.")
+@click.option("--topic", help="A topic, a family id, or 'all' (default: all; with --bank, the "
+                              "bank's families).")
 @click.option("--seeds", default=200, show_default=True, type=click.IntRange(1, 100_000),
               help="Variants to check per family.")
 @click.option("--format", "formats", default="html,pdf", show_default=True,
               help="Document formats every formula must convert for.")
-def validate(topic, seeds, formats) -> None:
-    """Release check: prove every variant of every family (exit 1 on any failure)."""
+@_bank_option
+def validate(topic, seeds, formats, banks) -> None:
+    """Release check: prove every variant of every family (exit 1 on any failure; 2 when a
+    course bank file cannot be read, after checking the families that can)."""
     from .sampling import UnknownTopicError
     from .validate import validate as run_validation
 
     _small_tensor_mode()
+    loaded = _use_banks(banks, sample=False, strict=False)
+    for problem in loaded.problems if loaded else []:  # the families that load are checked
+        click.echo(f"FAIL {problem}")
 
     click.echo(f"{'family':<40} {'seeds':>6} {'failures':>9} {'seconds':>8}")
 
@@ -424,14 +486,41 @@ def validate(topic, seeds, formats) -> None:
         for failure in report.failures[:5]:
             click.echo(f"    {failure}")
 
+    chosen = loaded.families if loaded and topic is None else None
     try:
-        reports = run_validation(topic, seeds, tuple(f.strip() for f in formats.split(",")), show)
+        reports = run_validation(topic or "all", seeds,
+                                 tuple(f.strip() for f in formats.split(",")), show, chosen)
     except UnknownTopicError as e:
         raise InputError(f"--topic: {e.args[0]}") from None
     failed = [r for r in reports if not r.ok]
     click.echo(f"{len(reports) - len(failed)} of {len(reports)} families passed")
+    for warning in loaded.warnings if loaded else []:
+        click.echo(f"warning: {warning}")
+    if loaded and loaded.problems:
+        raise InputError(f"{len(loaded.problems)} bank file(s) could not be used, listed above")
     if failed:
         sys.exit(1)
+
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def new(path, force) -> None:
+    """Write a commented, working example family to edit: DIR/<topic>/<family>.toml (no
+    Python), DIR/<topic>/<family>.py, or DIR/concepts/<topic>.toml (conceptual items)."""
+    from .bank.scaffold import ScaffoldError, scaffold
+
+    try:
+        family_id, bank = scaffold(Path(path), force=force)
+    except ScaffoldError as e:
+        raise InputError(str(e)) from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot write ({e.strerror})") from None
+    topic = family_id.split(".")[0]
+    click.echo(f"wrote {path} (family {family_id})")
+    click.echo(f"  check it:  quizgen validate --bank {bank}")
+    click.echo(f"  use it:    quizgen make --bank {bank} --topic {topic}")
 
 
 @cli.command()
@@ -451,18 +540,39 @@ def validate(topic, seeds, formats) -> None:
 @click.option("--hide-verdicts", is_flag=True,
               help="Do not show verdicts after a submit (release them later on the teacher page).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--connection-limit", default=1000, show_default=True,
+              type=click.IntRange(10, 100_000),
+              help="Connections held open at once (each browser keeps a few).")
+@click.option("--channel-timeout", default=30, show_default=True, type=click.IntRange(2, 3600),
+              help="Seconds after which an idle or stalled connection is closed.")
+@click.option("--max-body-kb", default=64, show_default=True, type=click.IntRange(4, 10_240),
+              help="Largest request body accepted (a submitted sheet is a few KB).")
+@click.option("--secure-cookies", is_flag=True,
+              help="Mark the session cookie Secure (__Host-quizgen): behind an HTTPS proxy. "
+                   "Automatic for requests a --trusted-proxy reports as HTTPS.")
+@click.option("--trusted-proxy", metavar="ADDRESS",
+              help="The reverse proxy's address: believe its X-Forwarded-For (the client's "
+                   "address, for sign-in limits) and X-Forwarded-Proto (HTTPS) headers.")
+@click.option("--idle-timeout", default=60, show_default=True, type=click.IntRange(1, 24 * 60),
+              help="Minutes without a request after which a session ends.")
+@click.option("--session-lifetime", default=240, show_default=True,
+              type=click.IntRange(1, 7 * 24 * 60),
+              help="Minutes after sign-in after which a session ends, however busy.")
 def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verdicts,
-          threads) -> None:
+          threads, connection_limit, channel_timeout, max_body_kb, secure_cookies,
+          trusted_proxy, idle_timeout, session_lifetime) -> None:
     """Serve QUIZ.json in the browser: students sign in with their token, answer with a live
     "read as" preview and are graded on submit; the teacher page (admin token, printed here)
     shows submissions live, the report, CSV downloads and regrade. Set QUIZGEN_ADMIN_TOKEN to
-    keep the admin token across restarts."""
+    keep the admin token across restarts. Sessions live in the gradebook database, so several
+    `serve` processes on one PostgreSQL database share them (docs/web.md)."""
     import os
 
     from .web import Classroom, ServeError, Settings, WebOptions, create_app
     from .web import serve as run_server
     from .web.security import new_secret
-    from .web.server import is_loopback
+    from .web.server import ServerOptions, is_loopback
+    from .web.sessions import Lifetimes
 
     settings = Settings(attempts=attempts, show_verdicts=not hide_verdicts,
                         show_solutions=show_solutions)
@@ -471,11 +581,18 @@ def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verd
     except ServeError as e:
         raise InputError(str(e)) from None
     admin_token = os.environ.get("QUIZGEN_ADMIN_TOKEN") or new_secret(24)
+    max_body = max_body_kb * 1024
     try:
-        app = create_app(room, WebOptions(admin_token=admin_token,
-                                          secret_key=os.environ.get("QUIZGEN_SECRET_KEY", "")))
+        app = create_app(room, WebOptions(
+            admin_token=admin_token, secret_key=os.environ.get("QUIZGEN_SECRET_KEY", ""),
+            max_body=max_body, secure_cookies=secure_cookies,
+            lifetimes=Lifetimes(idle=idle_timeout * 60.0, absolute=session_lifetime * 60.0)))
     except ValueError as e:
+        room.close()
         raise InputError(f"QUIZGEN_ADMIN_TOKEN: {e}") from None
+    options = ServerOptions(threads=threads, connection_limit=connection_limit,
+                            channel_timeout=channel_timeout, max_body=max_body,
+                            trusted_proxy=trusted_proxy)
 
     def ready(bound_host: str, bound_port: int) -> None:
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
@@ -485,13 +602,16 @@ def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verd
             click.echo(f"  graded {room.recovered} submission(s) left ungraded by a crash")
         click.echo(f"  students: {url}/  (sign in with the token from tokens.csv)")
         click.echo(f"  teacher:  {url}/admin  admin token: {admin_token}")
+        click.echo(f"  sessions end after {idle_timeout} min idle or {session_lifetime} min; "
+                   f"up to {connection_limit} connections, idle ones closed after "
+                   f"{channel_timeout} s")
         if not is_loopback(bound_host):
             click.echo("  warning: listening beyond this machine; put it behind HTTPS",
                        err=True)
         click.echo("  Ctrl+C stops the server")
 
     try:
-        run_server(app, host, port, threads=threads, on_ready=ready)
+        run_server(app, host, port, options, on_ready=ready)
     except OSError as e:
         raise InputError(f"--host/--port: cannot listen on {host}:{port} ({e.strerror})") \
             from None

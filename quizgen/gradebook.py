@@ -254,6 +254,35 @@ def database_url(target: str | Path) -> str:
     return f"sqlite:///{Path(target).expanduser().resolve()}"
 
 
+def masked_url(url: str) -> str:
+    """The URL as it may be shown: its password replaced by ``***``."""
+    scheme = url.find("://")
+    at = url.rfind("@")
+    if scheme < 0 or at < scheme:
+        return url
+    colon = url.find(":", scheme + 3, at)
+    return url if colon < 0 else url[:colon + 1] + "***" + url[at:]
+
+
+def mask_secrets(text: str, url: str) -> str:
+    """``text`` (an error message) without the URL's password in any spelling."""
+    for spelling in _passwords(url):
+        text = text.replace(spelling, "***")
+    return text.replace(url, masked_url(url))
+
+
+def _passwords(url: str) -> set[str]:
+    """The password of ``url`` as written and percent-decoded ({} when there is none)."""
+    from urllib.parse import unquote
+
+    scheme, at = url.find("://"), url.rfind("@")
+    colon = url.find(":", scheme + 3, at) if 0 <= scheme < at else -1
+    if colon < 0 or colon + 1 == at:
+        return set()
+    raw = url[colon + 1:at]
+    return {raw, unquote(raw)}
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     # WAL: readers (a report) never block the grader. FULL: a commit survives power loss too,
@@ -269,21 +298,26 @@ class Gradebook:
     """A gradebook database; ``Gradebook("gradebook.sqlite")`` creates the file if needed."""
 
     def __init__(self, target: str | Path, *, create: bool = True) -> None:
-        self.url = database_url(target)
-        if self.url.startswith("sqlite:///") and not create:
-            path = Path(self.url.removeprefix("sqlite:///"))
+        url = database_url(target)
+        self.url = masked_url(url)  # for messages: never the password
+        if url.startswith("sqlite:///") and not create:
+            path = Path(url.removeprefix("sqlite:///"))
             if not path.exists():
                 raise GradebookError(f"{path}: no gradebook there (grade with --db first)")
         # Grading is a function of (spec, text, language) for one grader version, so a class's
         # many identical answers ("0", blanks, the right value) are graded once per key.
         self._memo: dict[tuple[str, str, str], Verdict] = {}
         try:
-            self.engine: Engine = create_engine(self.url)
+            self.engine: Engine = create_engine(url, hide_parameters=True)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
         except SQLAlchemyError as e:
-            raise GradebookError(f"{target}: cannot open the gradebook ({_reason(e)})") from None
+            raise GradebookError(f"{self.url}: cannot open the gradebook "
+                                 f"({mask_secrets(_reason(e), url)})") from None
+        except ImportError as e:  # the URL names a driver that is not installed
+            raise GradebookError(f"{self.url}: cannot open the gradebook (its database driver "
+                                 f"is not installed: {e})") from None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -401,9 +435,10 @@ class Gradebook:
               on_graded: Callable[[Graded], None] | None = None) -> list[Graded]:
         """Store and grade ``rows`` (batch.Submission: student, answers, where).
 
-        Every question of the quiz gets an answer per student (a missing cell is the empty
-        answer). A chunk of students is committed in one transaction, and only then passed to
-        ``on_graded``; an answer already graded under the current key is not graded again.
+        Only the questions a row holds are stored: a file without a column for q5 leaves every
+        student's q5 as it was (an empty cell is an answer, the empty one). A chunk of students
+        is committed in one transaction, and only then passed to ``on_graded``; an answer
+        already graded under the current key is not graded again.
         """
         results: list[Graded] = []
         for group in _chunks(rows, chunk):
@@ -413,7 +448,8 @@ class Gradebook:
                 g = Graded(row.student, row.where)
                 graded.append(g)
                 for qid in record.question_ids:
-                    items.append((g, qid, row.answers.get(qid, "")))
+                    if qid in row.answers:
+                        items.append((g, qid, row.answers[qid]))
             where = {g.student: f"{source} {g.where}".strip() for g in graded}
             with self.engine.begin() as conn:
                 self._ensure_students(conn, record, [g.student for g in graded])

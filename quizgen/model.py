@@ -47,6 +47,9 @@ class Question:
     # Options of a choice question, in display order: {"id": "A", "text": {"en": .., "zh": ..}}.
     # The answer is one id ("B"), or a list of ids when several options are right.
     choices: list[dict[str, Any]] = field(default_factory=list)
+    # Where the family came from: {"source": "built-in"}, or a course bank's file and its
+    # content hash {"source": "bank", "bank", "file", "sha256"} (regrade warns if it changed).
+    origin: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -145,6 +148,7 @@ def _check_question(q: Any, where: str) -> None:
         "choices": isinstance(q.get("choices", []), list)
         and all(isinstance(c, dict) and "id" in c and _is_text_map(c.get("text"))
                 for c in q.get("choices", [])),
+        "origin": _is_text_map(q.get("origin", {})),
         "vars": isinstance(q.get("vars", []), list)
         and all(isinstance(v, str) for v in q.get("vars", [])),
     }

@@ -16,7 +16,6 @@ pending and left out of every statistic.
 from __future__ import annotations
 
 import base64
-import csv
 import io
 import math
 from collections import Counter
@@ -26,6 +25,7 @@ from typing import Any
 
 from .gradebook import Answer
 from .model import Quiz
+from .spreadsheet import write_csv
 
 UPPER_LOWER_FRACTION = 0.27
 TOP_WRONG = 3
@@ -187,31 +187,29 @@ def build_report(quiz: Quiz, answers: list[Answer],
 
 # -- outputs ----------------------------------------------------------------------------------
 
+SCORE_COLUMNS = ["student", "name", "points", "max_points", "percent"]
+
+
+def score_rows(report: Report) -> list[list[str]]:
+    return [[s.student, s.name, f"{s.points:g}", f"{s.max_points:g}", f"{s.percent:.1f}"]
+            for s in report.students]
+
+
 def write_scores_csv(report: Report, path: Path) -> Path:
     """One row per student: what an LMS gradebook import wants."""
-    with Path(path).open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "name", "points", "max_points", "percent"])
-        for s in report.students:
-            writer.writerow([s.student, s.name, f"{s.points:g}", f"{s.max_points:g}",
-                             f"{s.percent:.1f}"])
-    return Path(path)
+    return write_csv(path, SCORE_COLUMNS, score_rows(report))
 
 
 def write_items_csv(report: Report, path: Path) -> Path:
-    with Path(path).open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["question", "family", "points", "answers", "difficulty",
-                         "discrimination", "upper_lower", "correct", "incorrect", "invalid",
-                         "frequent_wrong", "mistakes"])
-        for i in report.items:
-            writer.writerow([
-                i.question_id, i.family, f"{i.points:g}", i.n, _num(i.difficulty),
-                _num(i.discrimination), _num(i.upper_lower), i.statuses["correct"],
-                i.statuses["incorrect"], i.statuses["invalid"],
-                "; ".join(f"{w.text} ×{w.count}" for w in i.wrong_answers),
-                "; ".join(f"{name} ×{count}" for name, count in i.mistakes)])
-    return Path(path)
+    return write_csv(
+        path, ["question", "family", "points", "answers", "difficulty", "discrimination",
+               "upper_lower", "correct", "incorrect", "invalid", "frequent_wrong", "mistakes"],
+        ([i.question_id, i.family, f"{i.points:g}", i.n, _num(i.difficulty),
+          _num(i.discrimination), _num(i.upper_lower), i.statuses["correct"],
+          i.statuses["incorrect"], i.statuses["invalid"],
+          "; ".join(f"{w.text} ×{w.count}" for w in i.wrong_answers),
+          "; ".join(f"{name} ×{count}" for name, count in i.mistakes)]
+         for i in report.items))
 
 
 def _num(x: float | None, digits: int = 3) -> str:

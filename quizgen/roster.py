@@ -15,7 +15,6 @@ in tokens.csv, not in variants.json, and survive re-running ``make`` over the sa
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 import secrets
@@ -25,6 +24,7 @@ from typing import Any
 
 from .batch import SubmissionError, find_column, normalize_student_id, read_table
 from .model import Question, Quiz, QuizFileError
+from .spreadsheet import write_csv
 
 FORMAT = "quizgen-variants/1"
 VARIANTS_FILE = "variants.json"
@@ -210,15 +210,34 @@ def variants_beside(quiz_path: str | Path, quiz: Quiz) -> Variants | None:
 # -- tokens for the web mode ------------------------------------------------------------------
 
 def new_token() -> str:
-    """128 random bits, URL-safe: what a student types or follows to reach their own sheet."""
-    return secrets.token_urlsafe(16)
+    """128 random bits, URL-safe: what a student types or follows to reach their own sheet.
+
+    Drawn again when it would start with ``-`` (1 in 64), which a spreadsheet reads as a
+    formula and tokens.csv would have to mark with an apostrophe: 127.98 bits remain.
+    """
+    while True:
+        token = secrets.token_urlsafe(16)
+        if not token.startswith("-"):
+            return token
 
 
 def load_tokens(path: Path) -> dict[str, str]:
+    """{student: token} from tokens.csv ({} when there is none); RosterError if unreadable."""
     if not path.exists():
         return {}
-    with path.open(encoding="utf-8", newline="") as f:
-        return {row["student"]: row["token"] for row in csv.DictReader(f) if row.get("token")}
+    try:
+        header, rows = read_table(path)
+    except SubmissionError as e:
+        raise RosterError(str(e)) from None
+    id_col, token_col = find_column(header, ID_COLUMNS), find_column(header, ("token",))
+    if id_col is None or token_col is None:
+        return {}
+    tokens = {}
+    for _, cells in rows:
+        cells = cells + [""] * (len(header) - len(cells))
+        if cells[token_col].strip():
+            tokens[normalize_student_id(cells[id_col])] = cells[token_col].strip()
+    return tokens
 
 
 def assign_tokens(students: list[Student], path: Path) -> dict[str, str]:
@@ -226,11 +245,9 @@ def assign_tokens(students: list[Student], path: Path) -> dict[str, str]:
     tokens = load_tokens(path)
     for s in students:
         tokens.setdefault(s.id, new_token())
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["student", "name", "token"])
-        for s in students:
-            writer.writerow([s.id, s.name, tokens[s.id]])
+    # Secrets: readable by the teacher's account only (0600), whatever the umask.
+    write_csv(path, ["student", "name", "token"],
+              ([s.id, s.name, tokens[s.id]] for s in students), private=True)
     return {s.id: tokens[s.id] for s in students}
 
 
@@ -244,15 +261,26 @@ def safe_filename(student_id: str, taken: set[str]) -> str:
     return candidate
 
 
-def key_rows(variants: Variants) -> list[dict[str, Any]]:
-    """One row per (student, question) for key.csv, in sheet order."""
-    rows = []
-    for v in variants.students:
-        for position, q in enumerate(v.questions, start=1):
-            rows.append({"student": v.student.id, "name": v.student.name, "position": position,
-                         "question": q.id, "family": q.family, "answer": json.dumps(q.answer),
-                         "tolerance": json.dumps(q.tolerance, sort_keys=True)})
-    return rows
+def typed_answer(question: Question) -> str:
+    """The key's answer as a student would type it, so that pasting it back grades correct:
+    ``D`` and ``A, B, C`` for choices, an expression as written, numbers and vectors in
+    Python/JSON notation (``0.5``, ``[0.1, -2.0]``)."""
+    answer = question.answer
+    if question.kind == "choice" and isinstance(answer, list):
+        return ", ".join(str(a) for a in answer)
+    if isinstance(answer, str):
+        return answer
+    return json.dumps(answer)
+
+
+KEY_COLUMNS = ["student", "name", "position", "question", "family", "answer", "tolerance"]
+
+
+def key_rows(variants: Variants) -> list[list[Any]]:
+    """One row per (student, question) for key.csv (``KEY_COLUMNS``), in sheet order."""
+    return [[v.student.id, v.student.name, position, q.id, q.family, typed_answer(q),
+             json.dumps(q.tolerance, sort_keys=True)]
+            for v in variants.students for position, q in enumerate(v.questions, start=1)]
 
 
 # -- what `quizgen make --students` writes ----------------------------------------------------
@@ -279,11 +307,7 @@ def write_roster_files(base: Quiz, students: list[Student], out_dir: Path, forma
     variants = make_variants(base, students, shuffle=shuffle)
     variants.save(out_dir / VARIANTS_FILE)
     assign_tokens(students, out_dir / TOKENS_FILE)
-    with (out_dir / "key.csv").open("w", encoding="utf-8", newline="") as f:
-        rows = key_rows(variants)
-        out = csv.DictWriter(f, fieldnames=list(rows[0]))
-        out.writeheader()
-        out.writerows(rows)
+    write_csv(out_dir / "key.csv", KEY_COLUMNS, key_rows(variants))
     written = [out_dir / VARIANTS_FILE, out_dir / TOKENS_FILE, out_dir / "key.csv"]
     notes = [] if notes is None else notes
     options["notes"] = notes

@@ -106,6 +106,7 @@ def build_question(family: Family, rng: random.Random, difficulty: int, qid: str
         difficulty=difficulty,
         vars=variables,
         choices=family.choices(params),
+        origin=family.origin,
     )
 
 

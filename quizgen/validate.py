@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from question_bank import DIFFICULTIES, Family, families
+from quizgen.bank.errors import describe
 from quizgen.batch import grade_answer
 from quizgen.model import Question, Quiz
 from quizgen.sampling import build_question, rng_for, select_families
@@ -159,18 +160,23 @@ def _check_exports(questions: list[Question], formats: list[str]) -> list[str]:
     return problems
 
 
+def sample_question(family: Family, seed: int) -> Question:
+    """The variant that validate checks for ``seed`` (levels 1, 2, 3 in turn)."""
+    rng = rng_for(seed, "validate", family.id)
+    return build_question(family, rng, DIFFICULTIES[seed % 3], qid=f"seed{seed}")
+
+
 def validate_family(family: Family, seeds: int, formats: list[str]) -> FamilyReport:
     report = FamilyReport(family.id, seeds)
     start = time.perf_counter()
     questions = []
     for seed in range(seeds):
-        rng = rng_for(seed, "validate", family.id)
         try:
-            q = build_question(family, rng, DIFFICULTIES[seed % 3], qid=f"seed{seed}")
+            q = sample_question(family, seed)
             problems = check_question(family, q)
             questions.append(q)
         except Exception as e:
-            problems = [f"{type(e).__name__}: {e}"]
+            problems = [describe(e)]
         report.failures += [f"seed {seed}: {p}" for p in problems]
     report.failures += _check_exports(questions, formats)
     report.seconds = time.perf_counter() - start
@@ -182,8 +188,11 @@ def validate(
     seeds: int = 200,
     formats: tuple[str, ...] = DOCUMENT_FORMATS,
     progress: Callable[[FamilyReport], None] | None = None,
+    chosen: list[Family] | None = None,
 ) -> list[FamilyReport]:
-    chosen = select_families(topic) if topic != "all" else list(families().values())
+    """Validate the topic's families (or the ``chosen`` ones: a course bank's)."""
+    if chosen is None:
+        chosen = select_families(topic) if topic != "all" else list(families().values())
     reports = []
     for family in chosen:
         report = validate_family(family, seeds, list(formats))

@@ -136,8 +136,8 @@ def _name(option: dict, original_index: int, limit: int = 48) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + " …"
 
 
-def _check_item(topic: str, item: dict) -> None:
-    where = f"concepts/{topic}.toml, item {item.get('id', '?')!r}"
+def _check_item(topic: str, item: dict, source: str = "") -> None:
+    where = f"{source or f'concepts/{topic}.toml'}, item {item.get('id', '?')!r}"
     for key in ("id", "section", "type", "difficulty", "question", "explanation"):
         if key not in item:
             raise ConceptFileError(f"{where}: missing {key!r}")

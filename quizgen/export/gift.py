@@ -1,15 +1,17 @@
 """GIFT, Moodle's plain-text question format: ``{#value:tolerance}`` numbers, ``{=right ~wrong}``
 choices with ``#feedback``, ``{TRUE}`` / ``{FALSE}``, ``####`` general feedback.
 
-Question text is ``[html]``; GIFT's control characters ``~ = # { } :`` are escaped everywhere,
-formulas included (``\\frac\\{a\\}\\{b\\}``), and Moodle unescapes them on import.
+Question text is ``[html]``. Everything is escaped the way Moodle's own exporter does it
+(``qformat_gift::repchar``): the backslash first, then ``# = ~ { } :``, so a formula keeps every
+backslash and brace through Moodle's importer (``\\frac{a}{b}`` is written
+``\\\\frac\\{a\\}\\{b\\}``, a set ``\\{2, 3\\}`` is written ``\\\\\\{2, 3\\\\\\}``). Numbers and
+tolerances are plain decimals (``0.00005``), which every GIFT reader accepts.
 """
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
-
-from markupsafe import escape
 
 from quizgen.model import Quiz
 
@@ -20,7 +22,7 @@ from .wording import UI
 
 def tex_for_gift(latex: str, display: bool) -> str:
     tex = rf"\[{latex}\]" if display else rf"\({latex}\)"
-    return gift_escape(str(escape(tex)))
+    return gift_escape(html.escape(tex, quote=False))
 
 
 def render_gift(

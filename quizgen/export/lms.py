@@ -202,9 +202,16 @@ def _mistake_options(q: Question, view: QuestionView, rich, lang: str) -> tuple[
             f"question {q.id}: a {q.kind} answer needs named mistakes to become multiple choice"
         )
 
+    # every option the same way, so the right one does not stand out, and with as many digits
+    # as it takes for no two options to read the same (an answer and a mistake can agree to
+    # 6 significant figures when the question's tolerance is tighter than that)
+    values = [q.answer] + [m.value for m in q.mistakes]
+    numbers = [v for v in values if not isinstance(v, str)]
+    digits = next(d for d in range(6, 18)
+                  if len({value_tex(v, d) for v in numbers}) == len(numbers) or d == 17)
+
     def shown(value: Any) -> Rich:
-        # every option the same way, so the right one does not stand out
-        return (value,) if isinstance(value, str) else rich(f"${value_tex(value)}$")
+        return (value,) if isinstance(value, str) else rich(f"${value_tex(value, digits)}$")
 
     options = [Option(shown(q.answer), 100.0, (UI[lang]["right"],))]
     options += [

@@ -37,6 +37,9 @@ _TOKENS = {"mi", "mo", "mn", "mtext", "ms"}
 _UNKNOWN_COMMAND = re.compile(r"\\[A-Za-z]+")
 _DELIMITERS = set("()[]{}|\u2016\u27e8\u27e9")  # ‖ ⟨ ⟩
 _SIGNS = set("+-\u2212\u00b1")  # + - − ±
+# Attributes MathML Core allows on <mo> only.
+_OPERATOR_ONLY = ("form", "fence", "separator", "lspace", "rspace", "stretchy", "symmetric",
+                  "maxsize", "minsize", "largeop", "movablelimits")
 _BEFORE_UNARY = set("([{,;=<>\u2264\u2265\u2248\u2260\u2208\u2190\u2192")
 
 
@@ -183,6 +186,8 @@ def _typeset_like_tex(root: ET.Element) -> None:
             # binary operator; a multi-letter <mi> is upright and unspaced.
             if len(text) > 1 and text.isalpha():
                 child.tag = "mi"
+                for name in _OPERATOR_ONLY:  # e.g. \det's movablelimits: not valid on <mi>
+                    child.attrib.pop(name, None)
 
 
 def _check_braces(latex: str) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import html
 import importlib.resources
+import math
 import re
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,13 +72,20 @@ def nl2br(text: str) -> Markup:
     return Markup("<br/>").join(Markup(html.escape(line, quote=False)) for line in lines)
 
 
-# GIFT's control characters; a backslash before each makes it literal.
-_GIFT_SPECIAL = re.compile(r"([~=#{}:])")
+# What Moodle's own GIFT exporter escapes (qformat_gift::repchar). The backslash is escaped
+# too, so a backslash the text already has (every LaTeX command, ``\{``, ``\\``) stays a
+# backslash on import instead of escaping the character after it.
+_GIFT_ESCAPES = str.maketrans({
+    "\\": "\\\\", "#": "\\#", "=": "\\=", "~": "\\~", "{": "\\{", "}": "\\}", ":": "\\:",
+    "\n": "\\n", "\r": "",
+})
 
 
 def gift_escape(text: str) -> str:
-    """Text for a GIFT file: ``~ = # { } :`` escaped, no blank line (it would end a question)."""
-    return _GIFT_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """Text for a GIFT file, escaped the way Moodle's importer unescapes it
+    (``qformat_gift::escapedchar_pre``): ``\\`` → ``\\\\``, each of ``# = ~ { } :`` →
+    backslash + character, a line break → ``\\n`` (a blank line would end the question)."""
+    return str(text).translate(_GIFT_ESCAPES)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|$])")
@@ -105,5 +114,11 @@ def typst_str(text: object, code: bool = False) -> str:
 
 
 def num(value: float) -> str:
-    """A number as LMS files take it: the shortest text that reads back as the same float."""
-    return repr(float(value))
+    """A number as LMS files take it: a plain decimal with the digits of the shortest repr,
+    so it reads back as the same float (``5e-05`` → ``0.00005``, ``1e+16`` →
+    ``10000000000000000``). No exponent: Moodle reads one, but GIFT editors and parsers
+    (gift-pegjs) and many forms accept only plain decimals."""
+    x = float(value)
+    if not math.isfinite(x):
+        raise ValueError(f"an LMS file cannot hold the number {x!r}")
+    return format(Decimal(repr(x)), "f")

@@ -118,14 +118,15 @@ def number_tex(x: float, digits: int = 6) -> str:
     return rf"{mantissa} \times {power}"
 
 
-def value_tex(value: Any) -> str:
-    """A stored answer value as LaTeX: a number, a row vector ``(a, b)``, or a matrix."""
+def value_tex(value: Any, digits: int = 6) -> str:
+    """A stored answer value as LaTeX: a number, a row vector ``(a, b)``, or a matrix, each
+    number to ``digits`` significant digits at most."""
     if isinstance(value, (list, tuple)):
         if value and all(isinstance(row, (list, tuple)) for row in value):
-            rows = r" \\ ".join(" & ".join(value_tex(v) for v in row) for row in value)
+            rows = r" \\ ".join(" & ".join(value_tex(v, digits) for v in row) for row in value)
             return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
-        return r"\left(" + ",\\ ".join(value_tex(v) for v in value) + r"\right)"
-    return number_tex(value)
+        return r"\left(" + ",\\ ".join(value_tex(v, digits) for v in value) + r"\right)"
+    return number_tex(value, digits)
 
 
 def _number_words(x: float) -> str:

@@ -7,6 +7,8 @@
   hidden field and every ``fetch`` in the ``X-CSRF-Token`` header; compared in constant time.
 * :class:`RateLimiter`: one token bucket per (action, key). A bucket holds ``capacity`` requests
   and refills at ``rate`` per second: bursts are fine, a sustained flood is refused with 429.
+* :class:`SignInLimiter`: failed sign-ins counted per address and per token prefix, with a
+  doubling wait past a free allowance; a right token is never refused (see docs/web.md).
 * :func:`security_headers`: a Content-Security-Policy with no inline script, no framing, no
   referrer, and ``no-store`` on every page (pages carry answers and verdicts).
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
+import math
 import secrets
 import threading
 import time
@@ -124,6 +126,92 @@ class RateLimiter:
         return max(1, int(1 / rate + 0.999)) if rate > 0 else 60
 
 
+@dataclass(frozen=True)
+class Backoff:
+    """``free`` failures cost nothing; each one after makes the key wait ``first`` seconds,
+    doubling up to ``longest``; ``forget`` seconds without a failure clear the count."""
+
+    free: int
+    first: float = 1.0
+    longest: float = 15 * 60.0
+    forget: float = 15 * 60.0
+
+    def wait(self, failures: int) -> float:
+        over = failures - self.free
+        if over <= 0:
+            return 0.0
+        return min(self.longest, self.first * 2.0 ** min(over - 1, 60))
+
+
+@dataclass
+class _Failures:
+    count: int
+    last: float
+    until: float  # backing off until then
+
+
+@dataclass(frozen=True)
+class SignInPolicy:
+    """Who is made to wait after failed sign-ins (docs/web.md, "Sign-in limits")."""
+
+    address: Backoff = Backoff(free=20)  # students: a class behind one NAT shares an address
+    prefix: Backoff = Backoff(free=5)  # tokens starting with the same 4 characters
+    admin_address: Backoff = Backoff(free=5)  # the teacher's sign-in, counted apart
+    admin: Backoff = Backoff(free=20)  # every failed teacher sign-in, from anywhere
+
+
+TOKEN_PREFIX = 4  # characters of a presented token that key its bucket, never the whole token
+
+
+class SignInLimiter:
+    """Failed sign-ins per key, each key with its own :class:`Backoff`.
+
+    The caller checks the token first and calls :meth:`failed` only when it was wrong, so a
+    right token is never refused, whoever failed before it from the same address. What a key
+    in backoff gets is a 429 with ``Retry-After`` instead of a 401. Memory is bounded: past
+    ``max_keys`` the least recently failed keys are forgotten.
+    """
+
+    def __init__(self, policy: SignInPolicy | None = None, *, max_keys: int = 50_000,
+                 clock=time.monotonic) -> None:
+        self.policy = policy or SignInPolicy()
+        self.max_keys = max_keys
+        self.clock = clock
+        self._keys: OrderedDict[tuple[str, str], _Failures] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def keys(self, admin: bool, address: str, presented: str) -> list[tuple[str, str]]:
+        """The buckets a failed sign-in counts against (never the token itself: a prefix)."""
+        if admin:
+            return [("admin_address", address), ("admin", "")]
+        return [("address", address), ("prefix", presented[:TOKEN_PREFIX])]
+
+    def failed(self, keys: list[tuple[str, str]]) -> int:
+        """Count one failure against each key; returns the seconds to wait (0: none)."""
+        now = self.clock()
+        wait = 0.0
+        with self._lock:
+            for key in keys:
+                rule: Backoff = getattr(self.policy, key[0])
+                entry = self._keys.pop(key, None)
+                if entry is None or now - entry.last > rule.forget:
+                    entry = _Failures(0, now, now)
+                entry.count += 1
+                entry.last = now
+                entry.until = max(entry.until, now + rule.wait(entry.count))
+                wait = max(wait, entry.until - now)
+                self._keys[key] = entry
+            while len(self._keys) > self.max_keys:
+                self._keys.popitem(last=False)
+        # whole seconds for Retry-After, rounding away float dust ((t + 2) - t != 2.0)
+        return max(1, math.ceil(wait - 1e-6)) if wait > 0 else 0
+
+    def failures(self, key: tuple[str, str]) -> int:
+        with self._lock:
+            entry = self._keys.get(key)
+            return entry.count if entry else 0
+
+
 def security_headers(headers, *, csp: str = CSP) -> None:
     headers.setdefault("Content-Security-Policy", csp)
     headers.setdefault("X-Frame-Options", "DENY")
@@ -133,13 +221,3 @@ def security_headers(headers, *, csp: str = CSP) -> None:
     headers.setdefault("Cross-Origin-Resource-Policy", "same-origin")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cache-Control", "no-store")
-
-
-_FORMULA_START = re.compile(r"^[=@\t\r]|^[+-](?![\d.]+(?:[eE][+-]?\d+)?$)")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """A cell a spreadsheet will not run as a formula: text starting with = @ tab CR, or with
-    + / - not followed by a plain number, gets a leading apostrophe (OWASP CSV injection).
-    ``-0.5`` stays a number."""
-    return "'" + cell if _FORMULA_START.search(cell) else cell

@@ -8,19 +8,26 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, g, jsonify, redirect, request, session
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, request
 from markupsafe import Markup
-from werkzeug.exceptions import TooManyRequests
 
 from quizgen.export.math import latex_to_mathml
 from quizgen.export.sheet import build_sheet
 from quizgen.model import Quiz
+from quizgen.spreadsheet import unprotect
 
-from .app import classroom, limiter, page, rate_limit
+from .app import (
+    classroom,
+    end_session,
+    page,
+    rate_limit,
+    sign_in_limiter,
+    start_session,
+    web_session,
+)
 from .classroom import AlreadySubmitted, NoAttemptsLeft
 from .i18n import UI
 from .preview import preview
-from .security import new_secret
 
 student_pages = Blueprint("student", __name__)
 
@@ -54,8 +61,9 @@ def sheet_of(quiz: Quiz, lang: str, *, key: bool = False):
 
 
 def current_student() -> str | None:
-    sid = session.get("student")
-    return sid if isinstance(sid, str) and sid in classroom().tokens else None
+    s = web_session()
+    sid = s.subject if s.role == "student" else None
+    return sid if sid in classroom().tokens else None
 
 
 def require_student() -> str:
@@ -81,32 +89,42 @@ def answers_from_form(sid: str) -> dict[str, str]:
 def home():
     if current_student():
         return redirect(f"{request.script_root}/quiz", 303)
-    return page("web_login.html.j2", error=None)
+    return login_page()
+
+
+def login_page(error: str | None = None):
+    notice = UI[g.lang]["session_ended"] if web_session().ended_by_server else None
+    return page("web_login.html.j2", error=error, notice=notice)
+
+
+def refuse_sign_in(admin: bool, presented: str, template: str):
+    """A wrong token: 401, or 429 with Retry-After once this address or token prefix is
+    backing off. Only wrong tokens get here, so a right one is never refused."""
+    limiter = sign_in_limiter()
+    wait = limiter.failed(limiter.keys(admin, request.remote_addr or "", presented))
+    if wait:
+        current_app.logger.warning("sign-in: repeated failures from %s; backing off %d s",
+                                   request.remote_addr, wait)
+        message = UI[g.lang]["slow_down"].format(n=wait)
+        return page(template, error=message, notice=None), 429, {"Retry-After": str(wait)}
+    return page(template, error=UI[g.lang]["bad_token"], notice=None), 401
 
 
 @student_pages.post("/login")
 def login():
-    address = request.remote_addr or ""
-    if not limiter().available("login", address):
-        raise TooManyRequests(retry_after=limiter().retry_after("login"))
-    sid = classroom().student_for_token(request.form.get("token", "").strip())
+    # A token copied out of tokens.csv in a text editor may carry the spreadsheet's "text"
+    # apostrophe ('-abc...): read it as the spreadsheet would.
+    presented = unprotect(request.form.get("token", "").strip())
+    sid = classroom().student_for_token(presented)
     if sid is None:
-        limiter().allow("login", address)  # only failures spend the address's budget
-        return page("web_login.html.j2", error=UI[g.lang]["bad_token"]), 401
-    lang = session.get("lang")
-    session.clear()
-    session.update(student=sid, csrf=new_secret())
-    if lang:
-        session["lang"] = lang
+        return refuse_sign_in(False, presented, "web_login.html.j2")
+    start_session("student", sid, "token")
     return redirect(f"{request.script_root}/quiz", 303)
 
 
 @student_pages.post("/logout")
 def logout():
-    lang = session.get("lang")
-    session.clear()
-    if lang:
-        session["lang"] = lang
+    end_session()
     return redirect(f"{request.script_root}/", 303)
 
 

@@ -3,27 +3,24 @@ downloads, regrade, and what students may see."""
 
 from __future__ import annotations
 
-import csv
 import hmac
-import io
-import tempfile
-from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, request, session
-from werkzeug.exceptions import TooManyRequests
 
-from quizgen.report import build_report, render_html, write_scores_csv
+from quizgen.report import SCORE_COLUMNS, build_report, render_html, score_rows
+from quizgen.spreadsheet import csv_text
 
-from .app import classroom, limiter, page
+from .app import classroom, page, session_store, start_session, web_session
 from .classroom import ServeError
 from .i18n import UI
-from .security import CSP_REPORT, new_secret, spreadsheet_safe
+from .security import CSP_REPORT
+from .student import refuse_sign_in
 
 teacher_pages = Blueprint("teacher", __name__, url_prefix="/admin")
 
 
 def is_admin() -> bool:
-    return session.get("admin") is True
+    return web_session().role == "teacher"
 
 
 def require_admin() -> None:
@@ -38,39 +35,55 @@ def _admin_url(suffix: str = "") -> str:
 @teacher_pages.get("")
 def dashboard():
     if not is_admin():
-        return page("web_admin_login.html.j2", error=None)
+        notice = UI[g.lang]["session_ended"] if web_session().ended_by_server else None
+        return page("web_admin_login.html.j2", error=None, notice=notice)
+    room = classroom()
+    message = None
+    if request.args.get("m") == "regraded":
+        message = UI[g.lang]["regraded"].format(n=request.args.get("n", "0", type=int))
+    elif request.args.get("m") == "ended":
+        message = UI[g.lang]["sessions_ended"].format(n=request.args.get("n", "0", type=int))
+    elif request.args.get("m") == "error":
+        message = f'{UI[g.lang]["error"]}: {session.pop("admin_error", "")}'  # escaped on the page
+    live = request.args.get("live") != "0"
+    return page("web_admin.html.j2", settings=room.settings, message=message, live=live,
+                title=room.quiz.title or room.quiz.topic, sessions=session_store().count(),
+                **_table())
+
+
+@teacher_pages.get("/table")
+def table():
+    """The changing parts of the dashboard, which web.js fetches to update it in place."""
+    require_admin()
+    return page("web_admin_table.html.j2", **_table())
+
+
+def _table() -> dict:
     room = classroom()
     rows = room.table()
     submitted = [r for r in rows if r.attempts]
     mean = sum(r.points for r in submitted) / len(submitted) if submitted else None
-    message = None
-    if request.args.get("m") == "regraded":
-        message = UI[g.lang]["regraded"].format(n=request.args.get("n", "0", type=int))
-    elif request.args.get("m") == "error":
-        message = f'{UI[g.lang]["error"]}: {session.pop("admin_error", "")}'  # escaped on the page
-    live = request.args.get("live") != "0"
-    return page("web_admin.html.j2", rows=rows, question_ids=room.record.question_ids,
-                submitted=len(submitted), mean=mean, total=room.quiz.total_points,
-                settings=room.settings, message=message, live=live,
-                title=room.quiz.title or room.quiz.topic)
+    return {"rows": rows, "question_ids": room.record.question_ids, "submitted": len(submitted),
+            "mean": mean, "total": room.quiz.total_points}
 
 
 @teacher_pages.post("/login")
 def login():
-    address = request.remote_addr or ""
-    if not limiter().available("login", address):
-        raise TooManyRequests(retry_after=limiter().retry_after("login"))
-    presented = request.form.get("token", "").strip().encode()
-    expected = current_app.extensions["quizgen"]["admin_token"].encode()
-    if not hmac.compare_digest(presented, expected):
-        limiter().allow("login", address)
-        return page("web_admin_login.html.j2", error=UI[g.lang]["bad_token"]), 401
-    lang = session.get("lang")
-    session.clear()
-    session.update(admin=True, csrf=new_secret())
-    if lang:
-        session["lang"] = lang
+    presented = request.form.get("token", "").strip()
+    expected = current_app.extensions["quizgen"]["admin_token"]
+    if not hmac.compare_digest(presented.encode(), expected.encode()):
+        return refuse_sign_in(True, presented, "web_admin_login.html.j2")
+    start_session("teacher", None, "admin-token")
     return redirect(_admin_url(), 303)
+
+
+@teacher_pages.post("/sessions/end")
+def end_sessions():
+    """End every session of this quiz (students' and other teachers') but this one."""
+    require_admin()
+    ended = session_store().end_all(keep=web_session().key)
+    current_app.logger.warning("the teacher ended %d session(s)", ended)
+    return redirect(_admin_url(f"?m=ended&n={ended}"), 303)
 
 
 @teacher_pages.get("/student/<path:student>")
@@ -108,29 +121,23 @@ def scores_csv():
     room = classroom()
     answers, _ = room.class_answers()
     result = build_report(room.quiz, answers, room.names_map())
-    with tempfile.TemporaryDirectory() as folder:
-        path = write_scores_csv(result, Path(folder) / "scores.csv")
-        text = path.read_text(encoding="utf-8")
-    return _csv_response(text, "scores.csv")
+    return _csv_response(csv_text(SCORE_COLUMNS, score_rows(result)), "scores.csv")
 
 
 @teacher_pages.get("/answers.csv")
 def answers_csv():
     require_admin()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["student", "name", "question", "answer", "status", "score", "points",
-                     "interpreted", "feedback", "mistake"])
+    rows = []
     for row in classroom().table():
         for qid, a in row.answers.items():
             v = a.verdict
-            writer.writerow([spreadsheet_safe(row.student), spreadsheet_safe(row.name), qid,
-                             spreadsheet_safe(a.raw), v.status if v else "pending",
-                             f"{v.score:g}" if v else "", f"{a.points:g}",
-                             spreadsheet_safe(v.interpreted) if v else "",
-                             spreadsheet_safe(v.feedback) if v else "",
-                             v.mistake or "" if v else ""])
-    return _csv_response(out.getvalue(), "answers.csv")
+            rows.append([row.student, row.name, qid, a.raw, v.status if v else "pending",
+                         f"{v.score:g}" if v else "", f"{a.points:g}",
+                         v.interpreted if v else "", v.feedback if v else "",
+                         v.mistake or "" if v else ""])
+    return _csv_response(csv_text(["student", "name", "question", "answer", "status", "score",
+                                   "points", "interpreted", "feedback", "mistake"], rows),
+                         "answers.csv")
 
 
 @teacher_pages.post("/regrade")

@@ -59,6 +59,8 @@ def test_unknown_columns_students_and_duplicates_are_reported_and_the_rest_read(
     batch = read(tmp_path, data, students={"s1"})
     assert [str(p) for p in batch.problems] == [
         "line 1: column 'q9' is not a question id of this quiz (q1, q2); ignored",
+        "line 1: no column for q2 (1 of 2 questions): those answers are not read, and a "
+        "gradebook keeps the ones it has",
         "line 3: student 's2' is not on the roster; row not graded",
         "line 4: no student id; row not graded",
         "line 5: student 's1' also on line 2; the later row is used",
@@ -71,13 +73,15 @@ def test_json_entries_are_named_and_unknown_questions_reported(tmp_path):
     batch = read(tmp_path, data, name="answers.json")
     assert rows(batch) == {"a": ({"q1": "1"}, "entry 0")}
     assert [str(p) for p in batch.problems] == [
-        "entry 0: 'q7' is not a question id of this quiz (q1, q2); ignored"]
+        "entry 0: 'q7' is not a question id of this quiz (q1, q2); ignored",
+        "no entry answers q2: those answers are not read, and a gradebook keeps the ones it "
+        "has"]
 
 
 @pytest.mark.parametrize("data, needle", [
     (b"", "empty file"),
     (b"name,q1\nann,1\n", "line 1: no student id column"),
-    ("student,q1\nann,caf\xe9\n".encode("latin-1"), "line 2: not UTF-8"),
+    ("student,q1,café\nann,1,2\n".encode("latin-1"), "line 1: not UTF-8"),  # the header
 ])
 def test_unreadable_files_raise_one_message(tmp_path, data, needle):
     with pytest.raises(SubmissionError, match=needle):

@@ -35,7 +35,8 @@ def _well_behaved(expr) -> bool:
     """Finite, not constant, small, and written with whitelisted functions only (SymPy may
     rewrite Abs(exp(x)) as exp(re(x)))."""
     functions = {type(f) for f in expr.atoms(sympy.Function)}
-    return (not expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)) and bool(
+    # sqrt(-1) folds to I, which is no real expression (and no notation the grader reads)
+    return (not expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo, sympy.I)) and bool(
         expr.free_symbols) and sympy.count_ops(expr) < 25 and functions <= ALLOWED
 
 

@@ -25,10 +25,10 @@ CHROMIUM = os.environ.get("QUIZGEN_CHROMIUM") or shutil.which("chromium") or \
 
 @pytest.fixture
 def live_server(make_app):
-    from quizgen.web.server import make_server
+    from quizgen.web.server import ServerOptions, make_server
 
     app, room, _ = make_app(attempts=2)
-    server = make_server(app, "127.0.0.1", 0, threads=4)
+    server = make_server(app, "127.0.0.1", 0, ServerOptions(threads=4))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}", room

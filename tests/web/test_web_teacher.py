@@ -29,7 +29,8 @@ def test_live_table_shows_each_submission(make_app, db_url):
     app, room, _ = make_app(db_url)
     t = teacher(app)
     page = t.get("/admin").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="5">' in page
+    assert 'http-equiv="refresh"' not in page  # updated in place by web.js (WCAG 2.2.1)
+    assert 'data-url="/admin/table"' in page and 'data-seconds="5"' in page
     assert page.count("not yet") == 2
     s1 = app.test_client()
     sign_in(s1, TOKENS["s1"])
@@ -39,6 +40,10 @@ def test_live_table_shows_each_submission(make_app, db_url):
     assert "4.5 / 5" in row and row.count("status-correct") == 3
     assert row.count("status-incorrect") == 1 and "not yet" in page  # s2 has not submitted
     assert "Submissions: 1" in page
+    fragment = t.get("/admin/table").get_data(as_text=True)  # what web.js puts in place
+    assert fragment.split('data-student="s1"')[1].split("</tr>")[0] == row
+    assert 'id="submitted-count">Submissions: 1<' in fragment and "<form" not in fragment
+    assert app.test_client().get("/admin/table").status_code == 401
     detail = t.get("/admin/student/s1").get_data(as_text=True)
     assert "[0.4444447, 0]" in detail and "1 of 2" in detail  # entries right, as graded
     assert t.get("/admin/student/nobody").status_code == 404

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import csv
 import re
-import shutil
-import socket
 import time
-import uuid
 from dataclasses import replace
 from pathlib import Path
+
+from databases import free_port  # noqa: F401  (re-exported for the web tests)
 
 from quizgen.model import Mistake, Question, Quiz
 from quizgen.roster import Student, StudentVariant, Variants
@@ -113,32 +112,6 @@ def fix_key(quiz_path: Path, student: str, qid: str, answer) -> None:
             v.questions = [replace(q, answer=answer) if q.id == qid else q
                            for q in v.questions]
     variants.save(quiz_path.with_name("variants.json"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
-        return str(candidate)
-    return None
-
-def new_pg_database(server: str) -> str:
-    """A URL of a fresh, empty schema on the test server (a schema, not a database: creating
-    one takes milliseconds, a database most of a second)."""
-    import psycopg
-
-    name = "t_" + uuid.uuid4().hex[:12]
-    conninfo = re.sub(r"^postgresql\+psycopg://", "postgresql://", server) + "/postgres"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {name}")
-    return f"{server}/postgres?options=-csearch_path%3D{name}"
 
 
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')

@@ -51,3 +51,106 @@
     if (!inputs[i].readOnly) attach(inputs[i]);
   }
 })();
+
+// quizgen serve: the teacher's table, updated in place.
+// Every few seconds the page fetches /admin/table (the same rows, rendered by the server with
+// autoescaping) and replaces only the rows that changed, so the scroll position, the focus and
+// what the teacher is reading stay put. The fragment is parsed with DOMParser, which runs no
+// script and loads nothing. Changes are announced by the polite status line (role="status");
+// "Pause updates" stops the timer (WCAG 2.2.2). Without this file the page shows a Reload link.
+(function () {
+  "use strict";
+  var live = document.getElementById("live");
+  var body = document.getElementById("live-rows");
+  if (!live || !body || !window.fetch || !window.DOMParser) return;
+  var status = document.getElementById("live-status");
+  var toggle = document.getElementById("live-toggle");
+  var seconds = Math.max(1, parseInt(live.dataset.seconds, 10) || 5);
+  var paused = live.dataset.paused === "1";
+  var timer = null;
+
+  function say(text) { if (status.textContent !== text) status.textContent = text; }
+
+  function clock() {
+    var d = new Date();
+    return [d.getHours(), d.getMinutes(), d.getSeconds()].map(function (n) {
+      return (n < 10 ? "0" : "") + n;
+    }).join(":");
+  }
+
+  function focusables(row) { return row.querySelectorAll("a, button, input"); }
+
+  // Replace a row's cells, keeping the focus on the same control if it was inside.
+  function replaceRow(row, fresh) {
+    var at = Array.prototype.indexOf.call(focusables(row), document.activeElement);
+    row.className = fresh.className;
+    row.replaceChildren.apply(row, Array.prototype.map.call(fresh.childNodes, function (n) {
+      return document.importNode(n, true);
+    }));
+    if (at >= 0 && focusables(row)[at]) focusables(row)[at].focus();
+  }
+
+  function apply(doc) {
+    ["submitted-count", "mean-score"].forEach(function (id) {
+      var mine = document.getElementById(id), theirs = doc.getElementById(id);
+      if (mine && theirs && mine.textContent !== theirs.textContent) {
+        mine.textContent = theirs.textContent;
+      }
+    });
+    var fresh = doc.getElementById("live-rows");
+    if (!fresh) return [];
+    var rows = {};
+    Array.prototype.forEach.call(body.rows, function (r) { rows[r.dataset.student] = r; });
+    var changed = [];
+    Array.prototype.forEach.call(fresh.rows, function (r) {
+      var mine = rows[r.dataset.student];
+      if (!mine) {
+        body.appendChild(document.importNode(r, true));
+        changed.push(r.dataset.student);
+      } else if (mine.innerHTML !== r.innerHTML) {
+        replaceRow(mine, r);
+        changed.push(r.dataset.student);
+      }
+    });
+    return changed;
+  }
+
+  function update() {
+    timer = null;
+    if (paused) return;
+    if (document.hidden) { schedule(); return; }
+    fetch(live.dataset.url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.text();
+      })
+      .then(function (text) {
+        var changed = apply(new DOMParser().parseFromString(text, "text/html"));
+        if (changed.length) {
+          say(live.dataset.updated.replace("{time}", clock())
+            .replace("{students}", changed.join(", ")));
+        }
+      })
+      .catch(function (e) { say(live.dataset.failed.replace("{reason}", e.message)); })
+      .then(schedule);
+  }
+
+  function schedule() {
+    if (!paused && timer === null) timer = setTimeout(update, seconds * 1000);
+  }
+
+  function show() {
+    toggle.textContent = paused ? live.dataset.resume : live.dataset.pause;
+    say(paused ? live.dataset.off : live.dataset.on);
+  }
+
+  toggle.hidden = false;
+  toggle.addEventListener("click", function () {
+    paused = !paused;
+    if (paused && timer !== null) { clearTimeout(timer); timer = null; }
+    show();
+    if (!paused) update();
+  });
+  show();
+  schedule();
+})();

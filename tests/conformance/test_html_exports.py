@@ -1,0 +1,89 @@
+"""Every HTML quizgen writes, checked by the Nu Html Checker and by axe-core.
+
+The files: the sheet and the key of every family of the bank (seeds 5 and 6, English and
+Chinese), and the HTML inside the LMS exports (each question text, option, feedback and worked
+solution of the Moodle XML and GIFT files, one document per export), which an LMS shows as
+they are. Served pages are checked in test_served_pages.py.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+from consumers import ARTIFACTS, SEEDS, describe_axe, describe_nu, run_axe
+from moodle_gift import import_gift
+
+from quizgen.export import export
+
+LANGS = ("en", "zh")
+
+# one worker runs the whole module: its exports are made once (--dist loadgroup)
+pytestmark = pytest.mark.xdist_group("html-exports")
+
+
+def wrap(fragments: list[str], lang: str, title: str) -> str:
+    """HTML fragments an LMS shows inside its own page, as one document of their own."""
+    body = "\n".join(f"<div>{f}</div>" for f in fragments)
+    return (f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{title}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n")
+
+
+def moodle_fragments(path) -> list[str]:
+    root = ET.parse(path).getroot()
+    return [t.text or "" for tag in ("questiontext", "generalfeedback", "answer", "feedback")
+            for e in root.iter(tag) if e.get("format") == "html" for t in e.findall("text")]
+
+
+def gift_fragments(path) -> list[str]:
+    out = []
+    for q in import_gift(path.read_text(encoding="utf-8"))[1:]:
+        out += [q.questiontext, q.generalfeedback]
+        out += [a.text for a in q.answer if hasattr(a, "text")] + [f.text for f in q.feedback]
+        out += [f.text for f in (q.feedbacktrue, q.feedbackfalse) if f is not None]
+    return out
+
+
+@pytest.fixture(scope="module")
+def html_files(big_quizzes, tmp_path_factory) -> list:
+    folder = tmp_path_factory.mktemp("html")
+    files = []
+    for seed in SEEDS:
+        for lang in LANGS:
+            quiz = big_quizzes[seed]
+            for key in (False, True):
+                name = f"{'key' if key else 'sheet'}-{seed}-{lang}.html"
+                files.append(export(quiz, "html", folder / name, key=key, lang=lang))
+            for fmt, fragments in (("moodle", moodle_fragments), ("gift", gift_fragments)):
+                path = export(quiz, fmt, folder / f"quiz-{seed}-{lang}.{fmt}", lang=lang)
+                page = folder / f"{fmt}-fragments-{seed}-{lang}.html"
+                page.write_text(wrap(fragments(path), lang, f"{fmt} {seed}"), encoding="utf-8")
+                files.append(page)
+    return files
+
+
+def test_every_html_export_passes_the_nu_html_checker(html_files, nu_checker):
+    found = nu_checker(html_files)
+    assert set(found) == {p.name for p in html_files}  # every file was checked
+    errors = {name: describe_nu(messages) for name, messages in found.items() if messages}
+    assert not errors, "\n".join(f"{name}: {e}" for name, msgs in errors.items()
+                                 for e in msgs[:10])
+
+
+def test_every_sheet_and_key_has_no_axe_violation(html_files, chromium_browser, axe_source):
+    ARTIFACTS.mkdir(exist_ok=True)
+    context = chromium_browser.new_context(viewport={"width": 1000, "height": 900})
+    found = {}
+    for path in html_files:
+        # one seed: the other has the same families (axe takes seconds on a 60-question key)
+        if path.name.startswith(("sheet", "key")) and f"-{SEEDS[0]}-" in path.name:
+            page = context.new_page()
+            page.goto(path.as_uri())
+            if path.name.endswith("-zh.html"):
+                page.screenshot(path=str(ARTIFACTS / f"conformance-{path.stem}.png"))
+            violations = run_axe(page, axe_source)
+            if violations:
+                found[path.name] = describe_axe(violations)
+            page.close()
+    context.close()
+    assert not found, "\n".join(f"{name}: {v}" for name, vs in found.items() for v in vs)
