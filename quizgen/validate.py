@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from question_bank import DIFFICULTIES, Family, families
+from question_bank import BUILTIN, DIFFICULTIES, Family, families
 from quizgen.bank.errors import describe
 from quizgen.batch import grade_answer
 from quizgen.model import Question, Quiz
@@ -121,7 +121,9 @@ def reference_problems(family: Family, params: dict, variables: list[str], key: 
 
     evaluate = getattr(family.module, "evaluate", None)
     if evaluate is None:
-        return ["an expression question needs an evaluate(params, values) hook"]
+        # A course bank's formula is its own definition; a built-in one needs its reference.
+        builtin = family.origin == BUILTIN
+        return ["an expression question needs an evaluate(params, values) hook"] if builtin else []
     undeclared = [v for v in variables if ":" not in v]
     if undeclared:
         return [f"variables {undeclared} declare no domain (write name:domain)"]

@@ -190,6 +190,33 @@ feedback = "Scale by the rate."
     assert verdict.status == "incorrect" and verdict.mistake == "ascent"
 
 
+def test_a_declarative_expression_family_validates_without_a_reference_hook(tmp_path):
+    # a built-in expression family must compare itself with reference/ (evaluate); a course
+    # bank's formula is its own definition, so validate asks no such hook of it
+    from quizgen.validate import validate_family
+
+    family = _family(tmp_path / "b", "sgd", """
+kind = "expression"
+variables = ["w:real", "g:real"]
+[params]
+lr = { choice = [0.1, 0.5] }
+[answer]
+formula = "w - lr*g"
+[prompt]
+en = "One SGD step with rate {lr}, in w and g?"
+[[mistakes]]
+name = "ascent"
+formula = "w + lr*g"
+feedback = "Descent subtracts."
+[[mistakes]]
+name = "no_lr"
+formula = "w - g"
+feedback = "Scale by the rate."
+""")
+    report = validate_family(family, seeds=3, formats=[])
+    assert not any("evaluate" in f for f in report.failures), report.failures
+
+
 def test_a_formula_undefined_for_a_variant_names_file_key_and_values(tmp_path):
     family = _family(tmp_path / "b", "div", """
 [params]
