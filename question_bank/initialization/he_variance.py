@@ -23,7 +23,7 @@ import torch
 
 from question_bank import _formula
 from question_bank._format import num
-from question_bank.initialization.xavier_variance import weight_shape
+from question_bank.initialization.xavier_variance import exact_as_asked, weight_shape
 from quizgen.model import Mistake
 from reference.nn import init
 
@@ -337,10 +337,6 @@ FI, FO, A = _formula.symbols(*FORMULA_VARIABLES)
 NAMES = {FI: FAN_IN, FO: FAN_OUT}
 
 
-def _symbolic_as_asked(variance: sp.Expr, ask: str) -> sp.Expr:
-    return {"var": variance, "std": sp.sqrt(variance), "bound": sp.sqrt(3 * variance)}[ask]
-
-
 def _fan_symbols(params: dict) -> tuple[sp.Symbol, sp.Symbol]:
     """(the fan the mode picks, the other one)."""
     return (FI, FO) if params["mode"] == "fan_in" else (FO, FI)
@@ -348,7 +344,7 @@ def _fan_symbols(params: dict) -> tuple[sp.Symbol, sp.Symbol]:
 
 def _formula_value(params: dict) -> sp.Expr:
     fan, _ = _fan_symbols(params)
-    return _symbolic_as_asked(2 / ((1 + A**2) * fan), params["ask"])
+    return exact_as_asked(2 / ((1 + A**2) * fan), params["ask"])
 
 
 def evaluate(params: dict, values: dict) -> float:
@@ -412,11 +408,11 @@ def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
     ask = params["ask"]
     fan, other = _fan_symbols(params)
     gain_sq = 2 / (1 + A**2)
-    found = [("fan_swapped", _symbolic_as_asked(gain_sq / other, ask)),
-             ("gain_not_squared", _symbolic_as_asked(sp.sqrt(gain_sq) / fan, ask)),
-             ("no_gain", _symbolic_as_asked(1 / fan, ask)),
-             ("slope_ignored", _symbolic_as_asked(2 / fan, ask)),
-             ("slope_not_squared", _symbolic_as_asked(2 / ((1 + A) * fan), ask))]
+    found = [("fan_swapped", exact_as_asked(gain_sq / other, ask)),
+             ("gain_not_squared", exact_as_asked(sp.sqrt(gain_sq) / fan, ask)),
+             ("no_gain", exact_as_asked(1 / fan, ask)),
+             ("slope_ignored", exact_as_asked(2 / fan, ask)),
+             ("slope_not_squared", exact_as_asked(2 / ((1 + A) * fan), ask))]
     variance = gain_sq / fan
     found.append({"var": ("std_for_variance", sp.sqrt(variance)),
                   "std": ("variance_for_std", variance),

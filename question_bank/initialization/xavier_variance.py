@@ -355,12 +355,13 @@ def variables(params: dict) -> list[str]:
     return list(FORMULA_VARIABLES) if params.get("formula") else []
 
 
-def _symbolic_as_asked(variance: sp.Expr, ask: str) -> sp.Expr:
+def exact_as_asked(variance: sp.Expr, ask: str) -> sp.Expr:
+    """A variance in SymPy reported as the quantity asked: itself, its root, or sqrt(3) times."""
     return {"var": variance, "std": sp.sqrt(variance), "bound": sp.sqrt(3 * variance)}[ask]
 
 
 def _formula_value(params: dict) -> sp.Expr:
-    return _symbolic_as_asked(2 * GAIN**2 / (FI + FO), params["ask"])
+    return exact_as_asked(2 * GAIN**2 / (FI + FO), params["ask"])
 
 
 def evaluate(params: dict, values: dict) -> float:
@@ -419,10 +420,10 @@ def _formula_solution(params: dict, lang: str) -> list[str]:
 def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
     ask = params["ask"]
     variance = 2 * GAIN**2 / (FI + FO)
-    found = [("fan_in_only", _symbolic_as_asked(GAIN**2 / FI, ask)),
-             ("uniform_heuristic", _symbolic_as_asked(1 / (3 * FI), ask)),
-             ("gain_not_squared", _symbolic_as_asked(2 * GAIN / (FI + FO), ask)),
-             ("gain_omitted", _symbolic_as_asked(2 / (FI + FO), ask))]
+    found = [("fan_in_only", exact_as_asked(GAIN**2 / FI, ask)),
+             ("uniform_heuristic", exact_as_asked(1 / (3 * FI), ask)),
+             ("gain_not_squared", exact_as_asked(2 * GAIN / (FI + FO), ask)),
+             ("gain_omitted", exact_as_asked(2 / (FI + FO), ask))]
     if ask == "var":
         found.append(("std_for_variance", sp.sqrt(variance)))
     elif ask == "std":
