@@ -598,8 +598,13 @@ def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verd
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         url = f"http://{shown}:{bound_port}"
         click.echo(f"quizgen serve: {len(room.tokens)} students, gradebook {room.book.url}")
-        if room.recovered:
-            click.echo(f"  graded {room.recovered} submission(s) left ungraded by a crash")
+        # Listening already: a stored answer, however costly, cannot hold the start hostage.
+        from .grading.workers import POOL
+
+        POOL.warm()
+        if room.recover():
+            click.echo(f"  grading {room.recovered} submission(s) left ungraded by a crash, "
+                       "in the background")
         click.echo(f"  students: {url}/  (sign in with the token from tokens.csv)")
         click.echo(f"  teacher:  {url}/admin  admin token: {admin_token}")
         click.echo(f"  sessions end after {idle_timeout} min idle or {session_lifetime} min; "

@@ -30,6 +30,7 @@ from quizgen.roster import (
 from .results import answers_of
 from .security import TokenIndex
 from .store import AlreadySubmitted, Attempt, WebStore
+from .work import Busy, StillRunning, StudentWork
 
 MAX_ANSWER_CHARS = 2000  # a box's text is stored as typed; the grader reads at most this much
 
@@ -40,6 +41,47 @@ class ServeError(ValueError):
 
 class NoAttemptsLeft(Exception):
     pass
+
+
+SUBMIT_WAIT = 8.0  # seconds a submit waits for its verdicts before the page says "checking"
+
+
+class _KeyLock:
+    """Many gradings at once, or one regrade alone: an answer graded while a regrade swaps the
+    key in force would be graded under the old one and missed."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.readers = 0
+        self.writing = False
+
+    @contextlib.contextmanager
+    def grading(self):
+        with self.cond:
+            while self.writing:
+                self.cond.wait()
+            self.readers += 1
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.readers -= 1
+                self.cond.notify_all()
+
+    @contextlib.contextmanager
+    def regrading(self):
+        with self.cond:
+            while self.writing:
+                self.cond.wait()
+            self.writing = True  # new gradings wait from now on
+            while self.readers:
+                self.cond.wait()
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.writing = False
+                self.cond.notify_all()
 
 
 @dataclass
@@ -127,12 +169,13 @@ class Classroom:
             raise ServeError(f"--db: {e}") from None
         self.store = WebStore(self.book.engine, self.record.id)
         # SQLite has one writer at a time: queue writers here rather than in busy-wait loops.
-        # The grader's SymPy fallback is one worker process behind one pipe, so grading an
-        # expression must not run in two threads at once on any database.
+        # Grading itself takes no such lock: verdicts are computed before a write begins.
         self._write_lock = threading.Lock()
         self._sqlite = self.book.engine.dialect.name == "sqlite"
+        self._key = _KeyLock()
         self._quizzes: dict[str, Quiz] = {}
-        self.recovered = self._grade_unfinished()
+        self.work = StudentWork()
+        self.recovered = 0
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -144,6 +187,7 @@ class Classroom:
             raise ServeError(str(e)) from None
 
     def close(self) -> None:
+        self.work.shutdown()
         self.book.close()
 
     # -- who is who ---------------------------------------------------------------------------
@@ -173,12 +217,8 @@ class Classroom:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _locked(self, grading: bool = False):
-        # Grading always takes the lock: besides SymPy's single worker, a regrade swaps the
-        # key in force, and an answer graded under the old key meanwhile would miss it.
-        if self._sqlite or grading:
-            return self._write_lock
-        return contextlib.nullcontext()
+    def _locked(self):
+        return self._write_lock if self._sqlite else contextlib.nullcontext()
 
     def clean(self, student: str, answers: dict[str, str]) -> dict[str, str]:
         """Only this student's question ids; text capped, line ends unified."""
@@ -196,30 +236,45 @@ class Classroom:
     def attempts(self, student: str) -> list[Attempt]:
         return self.store.attempts(student)
 
-    def submit(self, student: str, answers: dict[str, str]) -> Attempt:
-        """Reserve the next attempt and grade it; raises NoAttemptsLeft or AlreadySubmitted."""
+    def submit(self, student: str, answers: dict[str, str],
+               wait: float = SUBMIT_WAIT) -> tuple[Attempt, bool]:
+        """Reserve the next attempt and grade it on the grading pool, waiting up to ``wait``
+        seconds: (the attempt, whether its verdicts are in). Raises NoAttemptsLeft,
+        AlreadySubmitted, or Busy while this student's previous submit is still being graded.
+        """
         used = len(self.store.attempts(student))
         if used >= self.settings.attempts:
             raise NoAttemptsLeft(student)
         answers = self.clean(student, answers)
         answers = {q.id: answers.get(q.id, "") for q in self.quiz_of(student).questions}
-        with self._locked():
-            attempt = self.store.reserve(student, used + 1, answers)
-        self._grade(attempt)
-        return attempt
+        slot = self.work.claim("grade", student)
+        try:
+            with self._locked():
+                attempt = self.store.reserve(student, used + 1, answers)
+        except BaseException:
+            self.work.release(slot)
+            raise
+        try:
+            self.work.start(slot, self._grade, attempt).result(timeout=wait)
+        except StillRunning:
+            return attempt, False  # it goes on; the page shows its answers as being checked
+        return attempt, True
 
     def _grade(self, attempt: Attempt) -> None:
         row = Submission(attempt.student, attempt.answers, f"attempt {attempt.number}")
-        with self._locked(grading=True):
-            self.book.grade(self.record, [row], source="web")
-            self.store.mark_graded(attempt.student, attempt.number)
+        with self._key.grading():
+            # Gradebook.grade computes verdicts before it takes the write lock: only writes wait.
+            self.book.grade(self.record, [row], source="web", write_lock=self._locked())
+            with self._locked():
+                self.store.mark_graded(attempt.student, attempt.number)
 
-    def _grade_unfinished(self) -> int:
-        """Grade attempts a crash left reserved but ungraded; returns how many."""
+    def recover(self) -> list:
+        """Grade, in the background on the grading pool, the attempts a crash left reserved but
+        ungraded; called once the server listens, so a stored answer can never hold a start
+        hostage. Returns the futures (``recovered`` counts them)."""
         pending = self.store.ungraded()
-        for attempt in pending:
-            self._grade(attempt)
-        return len(pending)
+        self.recovered = len(pending)
+        return [self.work.background(self._grade, attempt) for attempt in pending]
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -267,7 +322,7 @@ class Classroom:
             raise ServeError(f"{self.quiz_path} now describes another quiz (other questions "
                              "or seed); restart `quizgen serve` for it")
         before, _ = self.class_answers()
-        with self._locked(grading=True):
+        with self._key.regrading(), self._locked():
             try:
                 old_rows = self.book.answers(self.record)
                 record = self.book.register(quiz, variants, self.tokens)
@@ -295,5 +350,5 @@ class Classroom:
         return attempts, max(0, self.settings.attempts - len(attempts))
 
 
-__all__ = ["Classroom", "Settings", "ServeError", "NoAttemptsLeft", "AlreadySubmitted",
+__all__ = ["Classroom", "Settings", "ServeError", "NoAttemptsLeft", "AlreadySubmitted", "Busy",
            "StudentRow", "read_students"]

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.xdist_group("served-pages")
 def server(tmp_path_factory):
     from quizgen.cli import cli
     from quizgen.web import Classroom, Settings, WebOptions, create_app
-    from quizgen.web.server import make_server
+    from quizgen.web.server import ServerOptions, make_server
 
     folder = tmp_path_factory.mktemp("classroom")
     (folder / "roster.csv").write_text("id,name\ns1,Ann Lee\ns2,王小明\ns3,Kim Park\n",
@@ -41,7 +41,7 @@ def server(tmp_path_factory):
     room = Classroom(folder / "q" / "quiz.json", db=str(folder / "gradebook.sqlite"),
                      settings=Settings(attempts=2, show_solutions=True, refresh_seconds=1))
     app = create_app(room, WebOptions(admin_token=ADMIN))
-    httpd = make_server(app, "127.0.0.1", 0, threads=4)
+    httpd = make_server(app, "127.0.0.1", 0, ServerOptions(threads=4))
     thread = threading.Thread(target=httpd.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.effective_port}", tokens, room
