@@ -19,6 +19,8 @@ MIN_POINTS = 4
 AGREE = 2.0**-44  # relative difference of float64 values taken for round-off (~6e-14)
 CLEAR = 1e-6  # relative difference no round-off at these points explains
 
+MAX_REFINED = 8  # doubtful points re-evaluated in high precision, the largest errors first
+
 SAME, DIFFERENT, UNDECIDED = "same", "different", "undecided"
 
 
@@ -49,8 +51,12 @@ def compare_points(want, got, refine=None, confirm: int = 0):
     if doubtful.any() and refine is None:
         return DIFFERENT, int(np.argmax(doubtful))
     counted = int(usable.sum())
+    # A true difference shows first where the float error is largest; if the worst
+    # MAX_REFINED doubtful points are round-off, the smaller errors are too.
+    worst = np.flatnonzero(doubtful)
+    worst = worst[np.argsort(-(error[worst] / scale[worst]))][:MAX_REFINED]
     confirmed = np.flatnonzero(usable & ~doubtful)[:confirm] if refine else ()
-    for index in [*np.flatnonzero(doubtful), *confirmed]:
+    for index in [*worst, *confirmed]:
         verdict = refine(int(index))
         if verdict is False:
             return DIFFERENT, int(index)

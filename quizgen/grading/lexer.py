@@ -44,6 +44,10 @@ _SKIP_COMMANDS = {
     "biggr", "quad", "qquad", "displaystyle", "textstyle", ",", ";", ":", "!", " ", "(", ")",
     "[", "]",
 }
+_FLOOR_COMMANDS = {
+    "lfloor": (("func", "floor"), ("(", "(")), "rfloor": ((")", ")"),),
+    "lceil": (("func", "ceil"), ("(", "(")), "rceil": ((")", ")"),),
+}
 _OP_COMMANDS = {"cdot": "*", "times": "*", "ast": "*", "div": "/", "%": "%"}
 _WRAPPER_COMMANDS = {"mathrm", "mathit", "operatorname", "text", "textrm", "rm", "mathbf"}
 _GREEK_COMMANDS = {
@@ -157,6 +161,10 @@ def _command(norm, i, at, names, variables, tokens) -> int:
         append(("]", "]", pos))
         append((",", ",", pos))
         append(("[", "[", pos))
+        return end
+    if name in _FLOOR_COMMANDS:  # \lfloor x \rfloor is floor(x)
+        for token in _FLOOR_COMMANDS[name]:
+            append((*token, pos))
         return end
     if name in _OP_COMMANDS:
         append(("op", _OP_COMMANDS[name], pos))

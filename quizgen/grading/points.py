@@ -21,8 +21,9 @@ import os
 
 from .variables import Variable
 
-N_POINTS = 12
-N_MORE = 64  # a second, larger sample when too few of the first points count
+N_POINTS = 24
+N_DISCRETE = 128  # where a piecewise function may differ on a small part of the domain only
+N_MORE = 128  # a second, larger sample when too few of the first points count
 PROCESS_SECRET = os.urandom(32)
 _LOG_LOW, _LOG_HIGH = -1.0, math.log10(20.0)
 

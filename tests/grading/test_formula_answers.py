@@ -191,3 +191,36 @@ def test_quoted_labels_of_a_multiple_choice_key():
     verdict = check(["A", "B", "C"], '["A", "B", "C"]', kind="choice",
                     choices=["A", "B", "C", "D"])
     assert verdict.status == "correct"
+
+
+def test_a_floor_that_differs_at_few_integer_points_is_caught_every_time():
+    # floor((e+1)/s) differs from floor(e/s) only where s divides e+1 (~15% of the points):
+    # 12 points let it through about one time in five; piecewise functions get 128
+    variables = ["lr:positive", "gamma:unit_interval", "e:positive_integer",
+                 "s:positive_integer"]
+    for _ in range(100):
+        verdict = check("lr*gamma^floor(e/s)", "lr*gamma^floor((e+1)/s)", variables=variables)
+        assert verdict.status == "incorrect"
+
+
+def test_an_answer_wrong_on_part_of_the_domain_is_caught_every_time():
+    variables = ["eta_0:positive", "s:unit_interval", "W:positive_integer", "t:positive_integer"]
+    for _ in range(300):
+        assert check("eta_0*(s + (1 - s)*min(W, t)/W)", "eta_0*min(W, t)/W",
+                     variables=variables).status == "incorrect"
+
+
+def test_constant_answers_are_compared_at_every_point():
+    mistakes = [{"name": "constant", "value": "2", "feedback": {"en": "Not a constant."}}]
+    verdict = check("2*m*n/(m + n)", "2", variables=["m:positive", "n:positive"],
+                    mistakes=mistakes)
+    assert (verdict.status, verdict.mistake) == ("incorrect", "constant")
+    assert check("2", "1 + 1", variables=["x"]).method == "random-points"  # no SymPy
+
+
+@pytest.mark.parametrize("text", ["⌊t/s⌋", r"\lfloor t/s \rfloor",
+                                  r"\left\lfloor t/s \right\rfloor"])
+def test_floor_brackets(text):
+    variables = ["t:positive_integer", "s:positive_integer"]
+    assert check("floor(t/s)", text, variables=variables).status == "correct"
+    assert render(parse("⌈x⌉", ("x",))) == "ceil(x)"

@@ -11,19 +11,30 @@ from __future__ import annotations
 
 from .. import compare, precise, symbolic
 from ..context import Context
+from ..functions import PIECEWISE
 from ..messages import AnswerError, message
 from ..mistakes import incorrect, matched
 from ..nodes import Node, render
 from ..numeric import evaluate_points
-from ..points import N_MORE, sample_points, seed_for
+from ..points import N_DISCRETE, N_MORE, N_POINTS, sample_points, seed_for
 from ..reading import expected_expression, freeze, read_expression
 from ..verdict import Verdict
 
 
-def points_for(answer: str, ctx: Context, n: int | None = None) -> dict:
-    seed = seed_for(ctx.secret, ctx.variables, answer)
-    return sample_points(ctx.variables, seed) if n is None else sample_points(
-        ctx.variables, seed, n)
+def piecewise(*trees: Node) -> bool:
+    """Whether any tree uses a function that may make two expressions differ on a small part
+    of the domain only (floor, max, ...): such comparisons get N_DISCRETE points."""
+    stack = list(trees)
+    while stack:
+        node = stack.pop()
+        if node.op == "call" and node.value in PIECEWISE:
+            return True
+        stack.extend(node.args)
+    return False
+
+
+def points_for(answer: str, ctx: Context, n: int = N_POINTS) -> dict:
+    return sample_points(ctx.variables, seed_for(ctx.secret, ctx.variables, answer), n)
 
 
 def more_points_for(answer: str, ctx: Context):
@@ -51,8 +62,12 @@ def _point(points: dict, index: int | None) -> dict[str, float] | None:
 
 def _at_points(want: Node, got: Node, points: dict, got_values=None):
     """(state, the disagreeing point or None)."""
-    want_values = values_at(want, points)
-    got_values = values_at(got, points) if got_values is None else got_values
+    import numpy as np
+
+    n = len(next(iter(points.values()), ()))
+    want_values = np.broadcast_to(values_at(want, points), (n,))  # a constant at every point
+    got_values = np.broadcast_to(values_at(got, points) if got_values is None else got_values,
+                                 (n,))
 
     def refine(index: int):
         return precise.same_at(want, got, _point(points, index))
@@ -105,7 +120,7 @@ def _grade(expected, answer: str, ctx: Context) -> Verdict:
     want = expected_expression(freeze(expected), ctx.names)
     tree = read_expression(answer, ctx.names)
     interpreted = render(tree)
-    points = points_for(answer, ctx)
+    points = points_for(answer, ctx, N_DISCRETE if piecewise(want, tree) else N_POINTS)
     values = values_at(tree, points)
     status, method, where = equivalent(want, tree, points, ctx, values,
                                        more_points=more_points_for(answer, ctx))

@@ -13,6 +13,7 @@ from ..messages import AnswerError, message
 from ..mistakes import incorrect, matched
 from ..nodes import Node, render
 from ..parser import parse
+from ..points import N_DISCRETE, N_POINTS
 from ..reading import freeze, real_value, text_of
 from ..scan import plain_list
 from ..verdict import Verdict
@@ -119,7 +120,8 @@ def _grade(expected, answer: str, ctx: Context) -> Verdict:
         numbers = [real_value(leaf) for leaf in leaves]
         texts = [leaf.text if leaf.op == "num" else None for leaf in leaves]
         return _score_numbers(want, numbers, texts, shape, interpreted, ctx)
-    points = expression.points_for(answer, ctx)
+    discrete = expression.piecewise(*want.entries, *leaves)
+    points = expression.points_for(answer, ctx, N_DISCRETE if discrete else N_POINTS)
     values = [expression.values_at(leaf, points) for leaf in leaves]
     more = expression.more_points_for(answer, ctx)
     methods, right = set(), []
