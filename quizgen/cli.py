@@ -129,9 +129,13 @@ def topics(banks) -> None:
                    "under OUT/students/, variants.json, tokens.csv and one key for all.")
 @click.option("--shuffle", is_flag=True,
               help="With --students: also shuffle each student's question order.")
+@click.option("--follow-through", type=click.Choice(["full", "half", "off"]), default="full",
+              show_default=True,
+              help="Credit for a later part of a multi-part question computed correctly from "
+                   "the student's own wrong earlier answer.")
 @_bank_option
 def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, shuffle,
-         banks) -> None:
+         follow_through, banks) -> None:
     """Sample a quiz and write quiz.json, the sheet and the answer key."""
     from .bank import BankError
     from .export import FontNotFoundError, LmsConversionError, export_files
@@ -141,7 +145,8 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
     chosen = _formats(formats)
     _use_banks(banks)
     try:
-        quiz = make_quiz(topic, count=count, seed=seed, lang=lang, difficulty=difficulty)
+        quiz = make_quiz(topic, count=count, seed=seed, lang=lang, difficulty=difficulty,
+                         follow_through=follow_through)
     except UnknownTopicError as e:
         raise InputError(f"--topic: {e.args[0]}") from None
     except BankError as e:
