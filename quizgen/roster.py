@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -205,6 +206,57 @@ def variants_beside(quiz_path: str | Path, quiz: Quiz) -> Variants | None:
         raise RosterError(f"{path}: made for another quiz (seed {variants.seed}, topic "
                           f"{variants.topic!r}) than {quiz_path}")
     return variants
+
+
+def add_students(quiz_path: str | Path, base: Quiz, students: list[Student]) -> Variants:
+    """Add ``students`` to the variants.json beside ``quiz_path`` (made if there is none), each
+    with the variant ``make --students`` would give them; students already there keep theirs.
+
+    Several ``quizgen serve`` processes may add students at once (learners arriving from an
+    LMS): the file is re-read and rewritten under an exclusive lock, and replaced atomically,
+    so no process's addition is lost and no reader sees half a file.
+    """
+    path = Path(quiz_path).with_name(VARIANTS_FILE)
+    with _locked(path.with_name(VARIANTS_FILE + ".lock")):
+        variants = variants_beside(quiz_path, base) or Variants(
+            seed=base.seed, topic=base.topic, question_ids=[q.id for q in base.questions],
+            shuffle=False)
+        known = variants.ids()
+        new = [s for s in dict.fromkeys(students) if s.id not in known]
+        if not new:
+            return variants
+        variants = replace(variants, students=variants.students + [
+            StudentVariant(s, student_questions(base, s.id, shuffle=variants.shuffle))
+            for s in new])
+        temporary = path.with_name(f".{VARIANTS_FILE}.{secrets.token_hex(4)}.tmp")
+        variants.save(temporary)
+        temporary.replace(path)
+        return variants
+
+
+class _locked:
+    """An exclusive lock on ``path`` across processes (``fcntl``; where there is none, as on
+    Windows, only this process's threads are kept apart)."""
+
+    _threads = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        try:
+            import fcntl
+        except ImportError:
+            self.handle = None
+            return
+        self.handle = self.path.open("a")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc) -> None:
+        if self.handle is not None:
+            self.handle.close()  # closing releases the lock
+        self._threads.release()
 
 
 # -- tokens for the web mode ------------------------------------------------------------------
