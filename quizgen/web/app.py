@@ -216,7 +216,10 @@ def rate_limit(action: str, key: str) -> None:
 
 
 def page(template: str, **context: Any) -> str:
+    from flask import current_app
+
     lang = getattr(g, "lang", "en")
     return environment().get_template(template).render(
         ui=UI[lang], lang=lang, other_lang=other_lang(lang), root=request.script_root,
-        csrf_field=CSRF_FIELD, csrf=csrf_token(), **context)
+        csrf_field=CSRF_FIELD, csrf=csrf_token(),
+        lms="lti" in current_app.extensions["quizgen"], **context)

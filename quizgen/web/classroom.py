@@ -192,8 +192,12 @@ class Classroom:
         if not new:
             return
         with self._locked(grading=True):  # the key in force grows: no grading meanwhile
+            from quizgen.bank import BankError
+
             try:
                 add_students(self.quiz_path, self.quiz, new)
+            except BankError as e:
+                raise ServeError(f"{self.quiz_path}: a learner's variant: {e}") from None
             except KeyError as e:
                 raise ServeError(f"{self.quiz_path}: question family {e} is not known here; "
                                  "start `quizgen serve` with the --bank it came from") from None
