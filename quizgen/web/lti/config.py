@@ -102,13 +102,13 @@ def load_config(path: str | Path) -> LtiConfig:
                                          "an http(s) address")
                 if found not in ancestors:
                     ancestors.append(found)
+    for p in platforms:
+        for which in ("private_key_file", "public_key_file"):
+            _check_key(path, p, which)
     try:
         tool = ToolConfJsonFile(str(path))
     except (ToolConfException, OSError, ValueError) as e:
         raise LtiConfigError(f"{path}: {e}") from None
-    for p in platforms:
-        for which in ("private_key_file", "public_key_file"):
-            _check_key(path, p, which)
     return LtiConfig(path, tool, platforms, tuple(ancestors))
 
 
