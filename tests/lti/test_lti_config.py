@@ -21,7 +21,7 @@ from joserfc.jwk import KeySet, RSAKey
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Response
 
-from quizgen.web.lti.config import LtiConfigError, load_config, write_key_pair
+from quizgen.web.lti.config import LtiConfigError, load_config
 from quizgen.web.lti.http import BoundedSession, PlatformResponseError
 
 QUIZGEN = [sys.executable, "-m", "quizgen.cli"]
