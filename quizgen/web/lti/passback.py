@@ -44,7 +44,7 @@ RETRY_STATUS = {401, 408, 425, 429}
 class Backoff:
     base: float = 5.0  # seconds before the first retry
     longest: float = 30 * 60.0
-    tries: int = 12  # about 8 hours of trying before a score is marked failed
+    tries: int = 24  # about 8 hours of trying before a score is marked failed
 
     def delay(self, tries: int) -> float:
         return min(self.longest, self.base * 2.0 ** min(tries, 60))

@@ -258,6 +258,8 @@ class LtiTool:
                                                      "for the course")
                 else:
                     chosen["quiz"] = self.quiz_for(claims)
+                if len(str(claims.get("sub", ""))) > 255:
+                    raise LaunchRefused("message", "the user id (sub) is over 255 characters")
 
             launch = self.new_launch(check)
             try:
@@ -281,7 +283,7 @@ class LtiTool:
             else:
                 name = _text(claims.get("name")) or " ".join(filter(None, [
                     _text(claims.get("given_name")), _text(claims.get("family_name"))]))
-                student = self.store.learner(room.slug, claims["iss"], str(claims["sub"])[:255],
+                student = self.store.learner(room.slug, claims["iss"], str(claims["sub"]),
                                              name=name, email=_text(claims.get("email")),
                                              taken=room.classroom.knows)
                 room.classroom.add_learners([Student(student, name)])
