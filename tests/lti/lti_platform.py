@@ -82,6 +82,7 @@ class Platform:
         self.tokens: dict[str, set[str]] = {}
         self.members: list[dict[str, Any]] = []
         self.page_size = 2
+        self.course_frame = ""  # what /course shows in its iframe
         self._expect: dict[str, Expect] = {}
         self._lock = threading.Lock()
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
@@ -174,6 +175,10 @@ class Platform:
             return self._score(request, match.group(1))
         if path == "/memberships":
             return self._memberships(request)
+        if path == "/course":  # a course page that shows the tool in a frame, as an LMS does
+            return Response(f'<!DOCTYPE html><title>Course</title><h1>Optimization 101</h1>'
+                            f'<iframe src="{html.escape(self.course_frame)}" width="1000" '
+                            f'height="800" title="quizgen"></iframe>', mimetype="text/html")
         return Response("not found", status=404)
 
     def _authorize(self, request: Request) -> Response:
@@ -197,7 +202,7 @@ class Platform:
         page = (f'<form method="post" action="{html.escape(q["redirect_uri"])}">'
                 f'<input type="hidden" name="id_token" value="{html.escape(token)}">'
                 f'<input type="hidden" name="state" value="{html.escape(q["state"])}">'
-                "</form>")
+                "</form><script>document.forms[0].submit()</script>")
         return Response(page, mimetype="text/html")
 
     def _token(self, request: Request) -> Response:
