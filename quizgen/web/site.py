@@ -107,7 +107,7 @@ class Site:
         @app.route("/")
         def index() -> Response:
             html = environment().get_template("web_index.html.j2").render(
-                ui=UI["en"], lang="en", other_lang="zh", root=first.mount, csrf="",
+                ui=UI["en"], lang="en", other_lang="en", root=first.mount, csrf="",
                 rooms=list(self.rooms.values()))
             return Response(html, mimetype="text/html")
 
