@@ -41,6 +41,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from ..store import upsertable
+
 lti_metadata = MetaData()
 
 values = Table(
@@ -162,11 +164,7 @@ class LtiStore:
         lti_metadata.create_all(engine)
 
     def _insert(self, table: Table):
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+        return upsertable(self.engine, table)
 
     # -- values that expire (pylti1p3's launch data storage) ----------------------------------
 
