@@ -623,12 +623,17 @@ def serve(quiz_files, roster, lti_config, db, host, port, attempts, show_solutio
     def ready(bound_host: str, bound_port: int) -> None:
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         url = f"http://{shown}:{bound_port}"
+        # Listening already: a stored answer, however costly, cannot hold the start hostage.
+        from .grading.workers import POOL
+
+        POOL.warm()
         for r in site.rooms.values():
             c = r.classroom
             click.echo(f"quizgen serve: {len(c.tokens)} students, gradebook {c.book.url}"
                        + (f"  [{r.slug}]" if len(site.rooms) > 1 else ""))
-            if c.recovered:
-                click.echo(f"  graded {c.recovered} submission(s) left ungraded by a crash")
+            if c.recover():
+                click.echo(f"  grading {c.recovered} submission(s) left ungraded by a crash, "
+                           "in the background")
             click.echo(f"  students: {url}{r.mount}/  (sign in with the token from tokens.csv)")
             click.echo(f"  teacher:  {url}{r.mount}/admin")
         click.echo(f"  admin token: {admin_token}")

@@ -26,6 +26,7 @@ hears about them, so a killed process loses nothing it had reported.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -432,13 +433,16 @@ class Gradebook:
 
     def grade(self, record: QuizRecord, rows: Iterable[Any], *, source: str = "",
               chunk: int = DEFAULT_CHUNK,
-              on_graded: Callable[[Graded], None] | None = None) -> list[Graded]:
+              on_graded: Callable[[Graded], None] | None = None,
+              write_lock: Any = None) -> list[Graded]:
         """Store and grade ``rows`` (batch.Submission: student, answers, where).
 
         Only the questions a row holds are stored: a file without a column for q5 leaves every
         student's q5 as it was (an empty cell is an answer, the empty one). A chunk of students
         is committed in one transaction, and only then passed to ``on_graded``; an answer
-        already graded under the current key is not graded again.
+        already graded under the current key is not graded again. Grading happens before the
+        chunk's transaction opens, so a costly answer never holds the database's write lock
+        (nor ``write_lock``, a lock the caller's writers share, taken around each transaction).
         """
         results: list[Graded] = []
         for group in _chunks(rows, chunk):
@@ -451,14 +455,31 @@ class Gradebook:
                     if qid in row.answers:
                         items.append((g, qid, row.answers[qid]))
             where = {g.student: f"{source} {g.where}".strip() for g in graded}
-            with self.engine.begin() as conn:
+            known = self._verdicts_to_store(record, items)  # graded before the transaction
+            with write_lock or contextlib.nullcontext(), self.engine.begin() as conn:
                 self._ensure_students(conn, record, [g.student for g in graded])
-                self._store_and_grade(conn, record, items, where)
+                self._store_and_grade(conn, record, items, where, known)
             results.extend(graded)
             if on_graded:
                 for g in graded:
                     on_graded(g)
         return results
+
+    def _verdicts_to_store(self, record: QuizRecord,
+                           items: list[tuple[Graded, str, str]]) -> dict[tuple[str, str], Verdict]:
+        """{(spec hash, text): verdict} for the items not yet graded under the key in force,
+        computed outside any transaction (a read-only look-up finds the graded ones)."""
+        names = list({g.student for g, *_ in items})
+        with self.engine.connect() as conn:
+            rows = self._submission_rows(conn, record, names)
+            existing = self._existing_verdicts(conn, [r[0] for r in rows.values()])
+        known: dict[tuple[str, str], Verdict] = {}
+        for g, qid, raw in items:
+            h, spec = record.spec_for(g.student, qid)
+            row = rows.get((g.student, qid, _raw_hash(raw)))
+            if (row is None or (row[0], h) not in existing) and (h, raw) not in known:
+                known[(h, raw)] = self._grade(h, spec, raw, record, qid)
+        return known
 
     def _ensure_students(self, conn: Connection, record: QuizRecord, names: list[str]) -> None:
         unknown = [s for s in names if s not in record.variant_of]
@@ -470,7 +491,8 @@ class Gradebook:
                 record.variant_of[s] = SHARED
 
     def _store_and_grade(self, conn: Connection, record: QuizRecord,
-                         items: list[tuple[Graded, str, str]], where: dict[str, str]) -> None:
+                         items: list[tuple[Graded, str, str]], where: dict[str, str],
+                         known: dict[tuple[str, str], Verdict]) -> None:
         now = _now()
         keyed = [(g, qid, raw, _raw_hash(raw)) for g, qid, raw in items]
         names = list({g.student for g, *_ in items})
@@ -505,7 +527,7 @@ class Gradebook:
             h, spec = record.spec_for(g.student, qid)
             verdict = existing.get((sub_id, h))
             if verdict is None:
-                verdict = self._grade(h, spec, raw, record, qid)
+                verdict = known.get((h, raw)) or self._grade(h, spec, raw, record, qid)
                 new_rows.append(_verdict_row(sub_id, h, spec, verdict, now))
             g.answers[qid] = Answer(g.student, qid, raw, verdict,
                                     round(verdict.score * spec["points"], 6), spec["points"])

@@ -7,8 +7,8 @@ memory; and watching its parent, so it exits when the grading process dies, even
 
 A job that overruns its time limit gets ``None``: its worker is killed and a fresh one starts in
 the background, so one costly answer never blocks the next. Several workers serve several
-threads at once (the web server's); when all are busy, a job waits for one only as long as its
-own time limit allows.
+threads at once (the web server's); when all are busy or still starting, a job waits for one
+only as long as its own time limit allows.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import threading
 import time
 from pathlib import Path
 
-STARTUP_LIMIT = 30.0  # importing SymPy in a fresh worker is not counted against a job's limit
+STARTUP_LIMIT = 60.0  # a worker that has not started by then is given up
 DEFAULT_SIZE = max(2, min(4, os.cpu_count() or 2))
 
 
@@ -87,7 +87,13 @@ class _Worker:
 
 
 class WorkerPool:
-    """Up to ``size`` workers, started on demand and kept for the next job."""
+    """Up to ``size`` workers, started in the background on demand and kept for the next job.
+
+    A job's time limit covers waiting for a free worker, or for one to finish restarting
+    after an overrun, and the work; only the very first start of the pool (importing SymPy,
+    like importing NumPy for the first expression) is not counted. A worker still starting
+    when a job gives up keeps starting and serves the next job, so no start is wasted.
+    """
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         self.size = size
@@ -97,67 +103,66 @@ class WorkerPool:
         self.pid = os.getpid()
 
     def run(self, job: dict, time_limit: float):
-        """The worker's result for ``job``, or None if it did not finish within ``time_limit``
-        seconds (counted from when a worker took it) or no worker was free in time."""
+        """The worker's result for ``job``, or None if it did not finish within
+        ``time_limit`` seconds, counted from now."""
         self._forget_if_forked()
+        with self.cond:
+            cold = self.count == 0
+        if cold:  # the pool's first worker: its start is not this job's time
+            self.warm()
+            self.ready(STARTUP_LIMIT)
         deadline = time.monotonic() + time_limit
-        worker, fresh = self._acquire(deadline)
+        worker = self._acquire(deadline)
         if worker is None:
             return None
-        if fresh:  # a new worker's startup (importing SymPy) is not the job's time
-            deadline = time.monotonic() + time_limit
         result = worker.call(job, deadline - time.monotonic())
-        if result is None:
+        if result is None:  # overran (or died): kill it, start a fresh one for the next job
             self._discard(worker)
-            threading.Thread(target=self._start_spare, daemon=True).start()
+            self.warm()
         else:
             with self.cond:
                 self.idle.append(worker)
-                self.cond.notify()
+                self.cond.notify_all()
         return result
 
-    def _acquire(self, deadline: float) -> tuple[_Worker | None, bool]:
-        """(an idle worker or a freshly started one, whether it is fresh)."""
+    def _acquire(self, deadline: float) -> _Worker | None:
         with self.cond:
-            while not self.idle and self.count >= self.size:
+            while not self.idle:
+                if self.count < self.size:
+                    self._start_in_background()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    return None, False
+                    return None
                 self.cond.wait(remaining)
-            if self.idle:
-                return self.idle.pop(), False
-            self.count += 1
-        return self._start(), True
+            return self.idle.pop()
 
-    def _start(self) -> _Worker | None:
+    def _start_in_background(self) -> None:
+        """Start one worker (call with ``cond`` held); it joins ``idle`` once ready."""
+        self.count += 1
+        threading.Thread(target=self._start, daemon=True).start()
+
+    def _start(self) -> None:
+        worker = None
         try:
-            worker = _Worker()
-            if worker.wait_ready():
-                return worker
-            worker.kill()
+            started = _Worker()
+            if started.wait_ready():
+                worker = started
+            else:
+                started.kill()
         except OSError:
             pass
         with self.cond:
-            self.count -= 1
-            self.cond.notify()
-        return None
-
-    def _start_spare(self) -> None:
-        with self.cond:
-            if self.count >= self.size:
-                return
-            self.count += 1
-        worker = self._start()
-        if worker is not None:
-            with self.cond:
+            if worker is None:
+                self.count -= 1
+            else:
                 self.idle.append(worker)
-                self.cond.notify()
+            self.cond.notify_all()
 
     def _discard(self, worker: _Worker) -> None:
         worker.kill()
         with self.cond:
             self.count -= 1
-            self.cond.notify()
+            self.cond.notify_all()
 
     def _forget_if_forked(self) -> None:
         """A forked child (a caller's multiprocessing pool) must not share its parent's pipes."""
@@ -165,9 +170,25 @@ class WorkerPool:
             self.pid = os.getpid()
             self.idle, self.count, self.cond = [], 0, threading.Condition()
 
+    def ready(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds until a worker is idle (starting one if none is)."""
+        self.warm()
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while not self.idle:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self.count == 0:
+                    return False
+                self.cond.wait(remaining)
+            return True
+
     def warm(self) -> None:
-        """Start one worker now (a server calls this before it listens)."""
-        self._start_spare()
+        """Start a worker in the background unless one is idle or starting, or the pool is
+        full (a server calls this before its first request)."""
+        with self.cond:
+            starting = self.count - len(self.idle)
+            if not self.idle and not starting and self.count < self.size:
+                self._start_in_background()
 
     def shutdown(self) -> None:
         with self.cond:

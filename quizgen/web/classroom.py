@@ -35,6 +35,7 @@ from quizgen.roster import (
 from .results import answers_of
 from .security import TokenIndex
 from .store import AlreadySubmitted, Attempt, WebStore
+from .work import Busy, StillRunning, StudentWork
 
 MAX_ANSWER_CHARS = 2000  # a box's text is stored as typed; the grader reads at most this much
 log = logging.getLogger("quizgen.web")
@@ -46,6 +47,47 @@ class ServeError(ValueError):
 
 class NoAttemptsLeft(Exception):
     pass
+
+
+SUBMIT_WAIT = 8.0  # seconds a submit waits for its verdicts before the page says "checking"
+
+
+class _KeyLock:
+    """Many gradings at once, or one regrade alone: an answer graded while a regrade swaps the
+    key in force would be graded under the old one and missed."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.readers = 0
+        self.writing = False
+
+    @contextlib.contextmanager
+    def grading(self):
+        with self.cond:
+            while self.writing:
+                self.cond.wait()
+            self.readers += 1
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.readers -= 1
+                self.cond.notify_all()
+
+    @contextlib.contextmanager
+    def regrading(self):
+        with self.cond:
+            while self.writing:
+                self.cond.wait()
+            self.writing = True  # new gradings wait from now on
+            while self.readers:
+                self.cond.wait()
+        try:
+            yield
+        finally:
+            with self.cond:
+                self.writing = False
+                self.cond.notify_all()
 
 
 @dataclass
@@ -143,12 +185,13 @@ class Classroom:
             raise ServeError(f"--db: {e}") from None
         self.store = WebStore(self.book.engine, self.record.id)
         # SQLite has one writer at a time: queue writers here rather than in busy-wait loops.
-        # The grader's SymPy fallback is one worker process behind one pipe, so grading an
-        # expression must not run in two threads at once on any database.
+        # Grading itself takes no such lock: verdicts are computed before a write begins.
         self._write_lock = threading.Lock()
         self._sqlite = self.book.engine.dialect.name == "sqlite"
+        self._key = _KeyLock()
         self._quizzes: dict[str, Quiz] = {}
-        self.recovered = self._grade_unfinished()
+        self.work = StudentWork()
+        self.recovered = 0
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -160,6 +203,7 @@ class Classroom:
             raise ServeError(str(e)) from None
 
     def close(self) -> None:
+        self.work.shutdown()
         self.book.close()
 
     # -- who is who ---------------------------------------------------------------------------
@@ -175,7 +219,7 @@ class Classroom:
         if student in self.tokens or self._has_variant(student):
             return True
         if self._stamp() != self._variants_stamp:
-            with self._locked(grading=True):
+            with self._key.regrading(), self._locked():
                 self._reload_variants()
         return self._has_variant(student)
 
@@ -191,7 +235,7 @@ class Classroom:
         new = [s for s in students if not self._has_variant(s.id)]
         if not new:
             return
-        with self._locked(grading=True):  # the key in force grows: no grading meanwhile
+        with self._key.regrading(), self._locked():  # the key in force grows: no grading now
             from quizgen.bank import BankError
 
             try:
@@ -211,7 +255,7 @@ class Classroom:
         return info.st_mtime_ns, info.st_size
 
     def _reload_variants(self) -> None:
-        """variants.json as it now is on disk (caller holds the grading lock)."""
+        """variants.json as it now is on disk (the caller holds the key exclusively)."""
         stamp = self._stamp()
         quiz, variants = self._load_quiz()
         if quiz_identity(quiz) != quiz_identity(self.quiz):
@@ -265,12 +309,8 @@ class Classroom:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _locked(self, grading: bool = False):
-        # Grading always takes the lock: besides SymPy's single worker, a regrade swaps the
-        # key in force, and an answer graded under the old key meanwhile would miss it.
-        if self._sqlite or grading:
-            return self._write_lock
-        return contextlib.nullcontext()
+    def _locked(self):
+        return self._write_lock if self._sqlite else contextlib.nullcontext()
 
     def clean(self, student: str, answers: dict[str, str]) -> dict[str, str]:
         """Only this student's question ids; text capped, line ends unified."""
@@ -288,31 +328,46 @@ class Classroom:
     def attempts(self, student: str) -> list[Attempt]:
         return self.store.attempts(student)
 
-    def submit(self, student: str, answers: dict[str, str]) -> Attempt:
-        """Reserve the next attempt and grade it; raises NoAttemptsLeft or AlreadySubmitted."""
+    def submit(self, student: str, answers: dict[str, str],
+               wait: float = SUBMIT_WAIT) -> tuple[Attempt, bool]:
+        """Reserve the next attempt and grade it on the grading pool, waiting up to ``wait``
+        seconds: (the attempt, whether its verdicts are in). Raises NoAttemptsLeft,
+        AlreadySubmitted, or Busy while this student's previous submit is still being graded.
+        """
         used = len(self.store.attempts(student))
         if used >= self.settings.attempts:
             raise NoAttemptsLeft(student)
         answers = self.clean(student, answers)
         answers = {q.id: answers.get(q.id, "") for q in self.quiz_of(student).questions}
-        with self._locked():
-            attempt = self.store.reserve(student, used + 1, answers)
-        self._grade(attempt)
-        return attempt
+        slot = self.work.claim("grade", student)
+        try:
+            with self._locked():
+                attempt = self.store.reserve(student, used + 1, answers)
+        except BaseException:
+            self.work.release(slot)
+            raise
+        try:
+            self.work.start(slot, self._grade, attempt).result(timeout=wait)
+        except StillRunning:
+            return attempt, False  # it goes on; the page shows its answers as being checked
+        return attempt, True
 
     def _grade(self, attempt: Attempt) -> None:
         row = Submission(attempt.student, attempt.answers, f"attempt {attempt.number}")
-        with self._locked(grading=True):
-            self.book.grade(self.record, [row], source="web")
-            self.store.mark_graded(attempt.student, attempt.number)
+        with self._key.grading():
+            # Gradebook.grade computes verdicts before it takes the write lock: only writes wait.
+            self.book.grade(self.record, [row], source="web", write_lock=self._locked())
+            with self._locked():
+                self.store.mark_graded(attempt.student, attempt.number)
         self._scores_changed({attempt.student})
 
-    def _grade_unfinished(self) -> int:
-        """Grade attempts a crash left reserved but ungraded; returns how many."""
+    def recover(self) -> list:
+        """Grade, in the background on the grading pool, the attempts a crash left reserved but
+        ungraded; called once the server listens, so a stored answer can never hold a start
+        hostage. Returns the futures (``recovered`` counts them)."""
         pending = self.store.ungraded()
-        for attempt in pending:
-            self._grade(attempt)
-        return len(pending)
+        self.recovered = len(pending)
+        return [self.work.background(self._grade, attempt) for attempt in pending]
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -362,7 +417,7 @@ class Classroom:
             raise ServeError(f"{self.quiz_path} now describes another quiz (other questions "
                              "or seed); restart `quizgen serve` for it")
         before, _ = self.class_answers()
-        with self._locked(grading=True):
+        with self._key.regrading(), self._locked():
             try:
                 old_rows = self.book.answers(self.record)
                 record = self.book.register(quiz, variants, self.tokens)
@@ -404,5 +459,5 @@ def _points_changed(before: list[Answer], after: list[Answer]) -> set[str]:
             if abs(old.get(s, 0.0) - new.get(s, 0.0)) > 1e-9}
 
 
-__all__ = ["Classroom", "Settings", "ServeError", "NoAttemptsLeft", "AlreadySubmitted",
+__all__ = ["Classroom", "Settings", "ServeError", "NoAttemptsLeft", "AlreadySubmitted", "Busy",
            "StudentRow", "read_students"]

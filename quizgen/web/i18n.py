@@ -28,6 +28,9 @@ UI: dict[str, dict[str, str]] = {
         "submit_confirm": "Submit your answers for grading",
         "saved": "Draft saved.",
         "submitted": "Submitted and graded.",
+        "checking": "Submitted. Your answers are still being checked: reload this page in a "
+                    "moment to see the verdicts.",
+        "busy": "Your previous answer is still being checked; try again in a moment.",
         "submitted_hidden": "Submitted. Your teacher will release the results.",
         "already": "This attempt was already submitted.",
         "no_attempts": "No attempts left.",
@@ -144,6 +147,8 @@ UI: dict[str, dict[str, str]] = {
         "submit_confirm": "提交答案并评分",
         "saved": "草稿已保存。",
         "submitted": "已提交并评分。",
+        "checking": "已提交。答案仍在评判中，请稍后刷新本页查看结果。",
+        "busy": "上一个答案仍在评判中，请稍后再试。",
         "submitted_hidden": "已提交。成绩将由老师公布。",
         "already": "本次作答已经提交过。",
         "no_attempts": "没有剩余的作答次数。",

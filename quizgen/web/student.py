@@ -28,10 +28,12 @@ from .app import (
 from .classroom import AlreadySubmitted, NoAttemptsLeft
 from .i18n import UI
 from .preview import preview
+from .work import Busy, StillRunning
 
 student_pages = Blueprint("student", __name__)
 
-MESSAGES = ("saved", "submitted", "no_attempts", "already")
+MESSAGES = ("saved", "submitted", "checking", "no_attempts", "already")
+PREVIEW_WAIT = 2.0  # seconds; reading any answer takes milliseconds (quizgen.grading's bounds)
 _LABELS = re.compile(r"[\s,;/、，；]+")
 
 
@@ -145,8 +147,10 @@ def quiz_post():
     answers = answers_from_form(sid)
     if request.form.get("action") == "submit":
         try:
-            room.submit(sid, answers)
-            message = "submitted"
+            _, graded = room.submit(sid, answers)
+            message = "submitted" if graded else "checking"
+        except Busy:
+            return busy()
         except NoAttemptsLeft:
             message = "no_attempts"
         except AlreadySubmitted:
@@ -167,10 +171,28 @@ def preview_answer():
     data = request.get_json(silent=True)
     if not isinstance(data, dict) or not isinstance(data.get("text"), str):
         abort(400)
-    question = classroom().question(sid, str(data.get("question", "")))
+    room = classroom()
+    question = room.question(sid, str(data.get("question", "")))
     if question is None:
         abort(404)
-    return jsonify(preview(question, data["text"], g.lang).to_dict())
+    try:  # on the grading pool, one at a time per student: never on a page thread for long
+        shown = room.work.run("preview", sid, preview, question, data["text"], g.lang,
+                              wait=PREVIEW_WAIT)
+    except Busy:
+        return busy()
+    except StillRunning:
+        return jsonify({"ok": False, "read_as": "", "value": "",
+                        "error": UI[g.lang]["busy"]})
+    return jsonify(shown.to_dict())
+
+
+def busy():
+    """429: this student's previous answer is still being checked (nobody else waits)."""
+    text = UI[g.lang]["busy"]
+    headers = {"Retry-After": "1"}
+    if request.path.endswith("/preview"):
+        return jsonify({"ok": False, "error": text}), 429, headers
+    return page("web_error.html.j2", status=429, message=text), 429, headers
 
 
 def render_quiz(sid: str, message: str | None) -> str:

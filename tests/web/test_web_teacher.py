@@ -116,6 +116,9 @@ def test_an_attempt_left_ungraded_by_a_crash_is_graded_at_the_next_start(make_ap
     assert room.book.counts()["verdicts"] == 0
     restarted = Classroom(quiz_path, db=db_url)
     try:
+        assert restarted.store.ungraded()  # nothing is graded before the server listens
+        for done in restarted.recover():  # serve calls this once it listens
+            done.result(timeout=30)
         assert restarted.recovered == 1 and restarted.store.ungraded() == []
         (row,) = [r for r in restarted.table() if r.student == "s2"]
         assert row.points == 5 and row.attempts == 1
