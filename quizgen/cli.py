@@ -156,7 +156,8 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
 
         try:
             files, notes = write_roster_files(quiz, read_roster(roster), out_dir, chosen,
-                                              shuffle=shuffle, font_dir=font_dir, notes=notes)
+                                              shuffle=shuffle, font_dir=font_dir, notes=notes,
+                                              progress=True)
         except RosterError as e:
             raise InputError(f"--students: {e}") from None
         except BankError as e:
@@ -469,29 +470,35 @@ def check(expected, answer, variables, kind, rtol, atol, sigfigs, lang, batch) -
 def validate(topic, seeds, formats, banks) -> None:
     """Release check: prove every variant of every family (exit 1 on any failure; 2 when a
     course bank file cannot be read, after checking the families that can)."""
-    from .sampling import UnknownTopicError
+    from .progress import Progress
+    from .sampling import UnknownTopicError, select_families
     from .validate import validate as run_validation
 
     _small_tensor_mode()
     loaded = _use_banks(banks, sample=False, strict=False)
     for problem in loaded.problems if loaded else []:  # the families that load are checked
         click.echo(f"FAIL {problem}")
+    chosen = loaded.families if loaded and topic is None else None
+    try:
+        count = len(chosen if chosen is not None else select_families(topic or "all"))
+    except UnknownTopicError as e:
+        raise InputError(f"--topic: {e.args[0]}") from None
+    bar = Progress(count * seeds, "validate")  # drawn only on a terminal's stderr
 
     click.echo(f"{'family':<40} {'seeds':>6} {'failures':>9} {'seconds':>8}")
 
     def show(report) -> None:
+        bar.clear()
         mark = "ok" if report.ok else "FAIL"
         click.echo(f"{report.family:<40} {report.seeds:>6} {len(report.failures):>9} "
                    f"{report.seconds:>8.1f}  {mark}")
         for failure in report.failures[:5]:
             click.echo(f"    {failure}")
 
-    chosen = loaded.families if loaded and topic is None else None
-    try:
+    with bar:
         reports = run_validation(topic or "all", seeds,
-                                 tuple(f.strip() for f in formats.split(",")), show, chosen)
-    except UnknownTopicError as e:
-        raise InputError(f"--topic: {e.args[0]}") from None
+                                 tuple(f.strip() for f in formats.split(",")), show, chosen,
+                                 advance=bar.advance)
     failed = [r for r in reports if not r.ok]
     click.echo(f"{len(reports) - len(failed)} of {len(reports)} families passed")
     for warning in loaded.warnings if loaded else []:

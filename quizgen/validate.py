@@ -125,7 +125,9 @@ def sample_question(family: Family, seed: int) -> Question:
     return build_question(family, rng, DIFFICULTIES[seed % 3], qid=f"seed{seed}")
 
 
-def validate_family(family: Family, seeds: int, formats: list[str]) -> FamilyReport:
+def validate_family(family: Family, seeds: int, formats: list[str],
+                    advance: Callable[[], None] | None = None) -> FamilyReport:
+    """Check ``seeds`` variants of ``family``; ``advance()`` is called after each one."""
     report = FamilyReport(family.id, seeds)
     start = time.perf_counter()
     questions = []
@@ -137,6 +139,8 @@ def validate_family(family: Family, seeds: int, formats: list[str]) -> FamilyRep
         except Exception as e:
             problems = [describe(e)]
         report.failures += [f"seed {seed}: {p}" for p in problems]
+        if advance:
+            advance()
     report.failures += _check_exports(questions, formats)
     report.seconds = time.perf_counter() - start
     return report
@@ -148,13 +152,15 @@ def validate(
     formats: tuple[str, ...] = DOCUMENT_FORMATS,
     progress: Callable[[FamilyReport], None] | None = None,
     chosen: list[Family] | None = None,
+    advance: Callable[[], None] | None = None,
 ) -> list[FamilyReport]:
-    """Validate the topic's families (or the ``chosen`` ones: a course bank's)."""
+    """Validate the topic's families (or the ``chosen`` ones: a course bank's);
+    ``progress(report)`` after each family, ``advance()`` after each variant."""
     if chosen is None:
         chosen = select_families(topic) if topic != "all" else list(families().values())
     reports = []
     for family in chosen:
-        report = validate_family(family, seeds, list(formats))
+        report = validate_family(family, seeds, list(formats), advance)
         reports.append(report)
         if progress:
             progress(report)

@@ -22,6 +22,7 @@ import torch
 import torch.nn.functional as F
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.averaging import distillation_loss
 
@@ -66,6 +67,7 @@ def _tensors(params: dict):
     return s, t, y
 
 
+@per_variant
 def _result(params: dict):
     s, t, y = _tensors(params)
     return distillation_loss(s, t, y, params["T"], params["alpha"])

@@ -20,6 +20,7 @@ from torch.optim.swa_utils import AveragedModel as TorchAveragedModel
 from torch.optim.swa_utils import get_ema_multi_avg_fn
 
 from question_bank._format import nonzero, num, par, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.averaging import AveragedModel, exponential_moving_average, get_ema_avg_fn
 
@@ -56,6 +57,7 @@ class _Weights(torch.nn.Module):
         self.weight = torch.nn.Parameter(torch.tensor(value, dtype=torch.float64))
 
 
+@per_variant
 def _averaged_model(params: dict) -> list[list[float]]:
     """The reference AveragedModel's parameter after each update_parameters call."""
     model = _Weights(params["values"][0])
@@ -69,6 +71,7 @@ def _averaged_model(params: dict) -> list[list[float]]:
     return history
 
 
+@per_variant
 def history(params: dict) -> list:
     """The average after each value (bias-corrected where asked), from reference.averaging."""
     if params["torch"]:
@@ -171,11 +174,7 @@ def prompt(params: dict, lang: str) -> str:
 def solution(params: dict, lang: str) -> list[str]:
     beta = num(params["decay"])
     show = row if params["torch"] else num
-    if params["torch"]:
-        steps = _averaged_model(params)
-    else:
-        steps = [t.item() for t in exponential_moving_average(
-            params["values"], params["decay"], start=params["start"]).averages]
+    steps = _averaged_model(params) if params["torch"] else _averages(params)
     lines = []
     if params["start"] == "first":
         lines.append(f"$\\bar\\theta_1 = \\theta_1 = {show(steps[0])}$" +
@@ -195,6 +194,13 @@ def solution(params: dict, lang: str) -> list[str]:
                      f" = {answer_tex(params)}$")
     head = "答案：" if lang == "zh" else "Answer: "
     return lines + [head + f"${answer_tex(params)}$"]
+
+
+@per_variant
+def _averages(params: dict) -> list[float]:
+    """The uncorrected average after each value, from reference.averaging."""
+    return [t.item() for t in exponential_moving_average(
+        params["values"], params["decay"], start=params["start"]).averages]
 
 
 def _ema(params: dict, decay: float, start: str, correct: str = "none"):

@@ -18,6 +18,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import nonzero, num, par, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.averaging import empirical_fisher_diagonal, ewc_penalty
 
@@ -80,6 +81,7 @@ def _penalty(params: dict, theta: torch.Tensor) -> torch.Tensor:
     return ewc_penalty({"theta": theta}, anchor, f, params["lam"])
 
 
+@per_variant
 def answer(params: dict):
     theta = torch.tensor(params["theta"], dtype=torch.float64, requires_grad=True)
     penalty = _penalty(params, theta)

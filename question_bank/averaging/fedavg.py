@@ -16,6 +16,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import nonzero, num, par, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.averaging import fedavg
 
@@ -49,6 +50,7 @@ def kind(params: dict) -> str:
     return "vector" if params["ask"] == "weight" and len(params["weights"][0]) > 1 else "number"
 
 
+@per_variant
 def _result(params: dict):
     active = params["active"]
     states = [{"w": torch.tensor(params["weights"][k], dtype=torch.float64)} for k in active]

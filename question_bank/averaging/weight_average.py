@@ -18,6 +18,7 @@ import torch
 from torch.optim.swa_utils import AveragedModel as TorchAveragedModel
 
 from question_bank._format import nonzero, num, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.averaging import AveragedModel, average_state_dicts, interpolate_state_dicts
 
@@ -64,6 +65,7 @@ def _swa(params: dict, averaged_model_class) -> list[list[float]]:
     return history
 
 
+@per_variant
 def answer(params: dict) -> list[float]:
     states = [{"weight": t} for t in _tensors(params)]
     if params["method"] == "soup":

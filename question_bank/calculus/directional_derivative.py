@@ -9,10 +9,24 @@ directional derivative as an expression in x and y.
 from __future__ import annotations
 
 import random
+from functools import cache
 
 import sympy as sp
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
+from question_bank.calculus._functions import (
+    POLYNOMIAL,
+    TERMS,
+    TRANSCENDENTAL,
+    at_point,
+    exact_gradient,
+    partials,
+    term_partials,
+    tex,
+    x,
+    y,
+)
 from quizgen.model import Mistake
 from reference.calculus import direction_from_angle, directional_derivative
 
@@ -21,13 +35,6 @@ TOPIC = "calculus"
 TITLE = {"en": "Directional derivative", "zh": "方向导数"}
 KIND = "number"
 
-x, y = sp.symbols("x y", real=True)
-POLYNOMIAL = {"x^2": x**2, "y^2": y**2, "xy": x * y, "x^2y": x**2 * y, "xy^2": x * y**2,
-              "x^3": x**3, "y^3": y**3, "x": x, "y": y}
-TRANSCENDENTAL = {"sin x": sp.sin(x), "cos y": sp.cos(y), "sin(xy)": sp.sin(x * y),
-                  "e^x": sp.exp(x), "x e^y": x * sp.exp(y), "cos(x+y)": sp.cos(x + y),
-                  "e^(xy)": sp.exp(x * y)}
-TERMS = {**POLYNOMIAL, **TRANSCENDENTAL}
 # (a, b, n): the unit vector (a/n, b/n)
 UNIT_VECTORS = ([3, 4, 5], [4, 3, 5], [-3, 4, 5], [3, -4, 5], [5, 12, 13], [12, -5, 13],
                 [1, 0, 1], [0, 1, 1], [0, -1, 1])
@@ -93,22 +100,53 @@ def _angle(params: dict) -> float:
 
 
 def answer(params: dict):
-    f = function(params)
     if params["ask"] == "expression":
         return str(_expression(params))
+    return _derivative(params).value
+
+
+@per_variant
+def _derivative(params: dict):
+    """reference.calculus.directional_derivative at the point, along the direction as floats."""
     d = params["direction"]
     direction = (direction_from_angle(_angle(params)) if "angle" in d
                  else [float(c) for c in _direction_vector(params)])
-    return directional_derivative(f, (x, y), params["point"], direction).value
+    return directional_derivative(function(params), (x, y), params["point"], direction)
 
 
-def _expression(params: dict, normalize: bool = True, swap: bool = False) -> sp.Expr:
-    f = function(params)
+def _along(params: dict, normalize: bool, swap: bool) -> tuple[sp.Expr, sp.Expr, sp.Expr | int]:
+    """(a, b, norm): the direction's components, swapped by the slip, and what divides them."""
     a, b = _direction_vector(params)
     if swap:
         a, b = b, a
-    norm = sp.sqrt(a**2 + b**2) if normalize else 1
-    return sp.expand(sp.diff(f, x) * a / norm + sp.diff(f, y) * b / norm)
+    return a, b, sp.sqrt(a**2 + b**2) if normalize else 1
+
+
+@per_variant
+def _expression(params: dict, normalize: bool = True, swap: bool = False) -> sp.Expr:
+    """expand(f_x u_1 + f_y u_2), summed term by term (expand distributes over the sum)."""
+    a, b, norm = _along(params, normalize, swap)
+    return sum(c * _term_expression(k, a, b, norm) for c, k in params["terms"])
+
+
+def _value(params: dict, normalize: bool = True, swap: bool = False) -> float:
+    """:func:`_expression` at the point, summed from each term's exact value there."""
+    a, b, norm = _along(params, normalize, swap)
+    point = tuple(params["point"])
+    return float(sum(c * _term_value(k, a, b, norm, point) for c, k in params["terms"]))
+
+
+@cache
+def _term_expression(key: str, a: sp.Expr, b: sp.Expr, norm: sp.Expr | int) -> sp.Expr:
+    """One term's expanded directional derivative along (a, b) / norm: the terms and the
+    directions come from small pools, so each is expanded once."""
+    dx, dy = term_partials(key)
+    return sp.expand(dx * a / norm + dy * b / norm)
+
+
+@cache
+def _term_value(key: str, a: sp.Expr, b: sp.Expr, norm: sp.Expr | int, point: tuple) -> sp.Expr:
+    return at_point(_term_expression(key, a, b, norm), point)
 
 
 def closed_form(params: dict) -> sp.Expr:
@@ -122,7 +160,7 @@ def closed_form(params: dict) -> sp.Expr:
 
 def answer_tex(params: dict) -> str:
     if params["ask"] == "expression":
-        return sp.latex(_expression(params))
+        return tex(_expression(params))
     return num(answer(params), 8)
 
 
@@ -130,10 +168,10 @@ def _direction_text(params: dict, lang: str) -> str:
     d = params["direction"]
     if "angle" in d:
         p, q = d["angle"]
-        angle = sp.latex(sp.pi * p / q)
+        angle = tex(sp.pi * p / q)
         return (f"与 $x$ 轴正方向夹角为 $\\alpha = {angle}$ 的方向" if lang == "zh"
                 else f"the direction at angle $\\alpha = {angle}$ from the positive $x$-axis")
-    vector = "(" + ",\\ ".join(sp.latex(c) for c in _direction_vector(params)) + ")"
+    vector = "(" + ",\\ ".join(tex(c) for c in _direction_vector(params)) + ")"
     if "unit" in d:
         return f"单位向量 $u = {vector}$ 方向" if lang == "zh" else f"the unit vector $u = {vector}$"
     return (f"向量 $v = {vector}$ 方向" if lang == "zh"
@@ -141,7 +179,7 @@ def _direction_text(params: dict, lang: str) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
-    f = sp.latex(function(params))
+    f = tex(function(params))
     x0, y0 = params["point"]
     along = _direction_text(params, lang)
     if params["ask"] == "expression":
@@ -165,23 +203,17 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
-    f = function(params)
-    fx, fy = sp.diff(f, x), sp.diff(f, y)
-    a, b = _direction_vector(params)
-    norm = sp.sqrt(a**2 + b**2)
-    lines = [f"$\\frac{{\\partial f}}{{\\partial x}} = {sp.latex(fx)}$, "
-             f"$\\frac{{\\partial f}}{{\\partial y}} = {sp.latex(fy)}$",
+    fx, fy = partials(params["terms"])
+    lines = [f"$\\frac{{\\partial f}}{{\\partial x}} = {tex(fx)}$, "
+             f"$\\frac{{\\partial f}}{{\\partial y}} = {tex(fy)}$",
              ("$u = (\\cos\\alpha, \\sin\\alpha) = " if "angle" in params["direction"]
               else "$u = \\frac{v}{\\lVert v \\rVert} = ")
-             + f"({sp.latex(sp.nsimplify(a / norm))},\\ {sp.latex(sp.nsimplify(b / norm))})$"]
+             + _unit_direction_tex(params["direction"])]
     if params["ask"] == "expression":
-        lines.append(f"$D_u f = f_x u_1 + f_y u_2 = {sp.latex(_expression(params))}$")
+        lines.append(f"$D_u f = f_x u_1 + f_y u_2 = {tex(_expression(params))}$")
         return lines
     x0, y0 = params["point"]
-    d = params["direction"]
-    direction = (direction_from_angle(_angle(params)) if "angle" in d
-                 else [float(c) for c in _direction_vector(params)])
-    r = directional_derivative(f, (x, y), params["point"], direction)
+    r = _derivative(params)
     label = "在该点" if lang == "zh" else "At the point"
     lines += [
         f"{label} $({x0}, {y0})$: $\\nabla f = {row(r.gradient, 8)}$",
@@ -189,6 +221,14 @@ def solution(params: dict, lang: str) -> list[str]:
         f"= {num(r.value, 8)}$",
     ]
     return lines
+
+
+@per_variant
+def _unit_direction_tex(direction: dict) -> str:
+    """``(u_1,\\ u_2)$``, the direction divided by its length, exactly (a small pool)."""
+    a, b = _direction_vector({"direction": direction})
+    norm = sp.sqrt(a**2 + b**2)
+    return f"({sp.latex(sp.nsimplify(a / norm))},\\ {sp.latex(sp.nsimplify(b / norm))})$"
 
 
 FEEDBACK = {
@@ -211,17 +251,15 @@ FEEDBACK = {
 
 
 def mistakes(params: dict) -> list[Mistake]:
-    point = {x: params["point"][0], y: params["point"][1]}
     found = []
     variants = [("swapped", {"swap": True})]
     if "vector" in params["direction"]:
         variants.insert(0, ("unnormalized", {"normalize": False}))
     for name, change in variants:
-        expr = _expression(params, **change)
-        value = str(expr) if params["ask"] == "expression" else float(expr.subs(point))
+        value = (str(_expression(params, **change)) if params["ask"] == "expression"
+                 else _value(params, **change))
         found.append((name, value))
     if params["ask"] == "value":
-        f = function(params)
-        grad = [sp.diff(f, v).subs(point) for v in (x, y)]
+        grad = exact_gradient(params["terms"], params["point"])
         found.append(("max_rate", float(sp.sqrt(grad[0] ** 2 + grad[1] ** 2))))
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]

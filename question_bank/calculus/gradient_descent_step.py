@@ -14,11 +14,14 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from question_bank.calculus._functions import (
     exact_gradient,
     function,
+    partials,
     radians_note,
     sample_terms,
+    tex,
     torch_function,
     x,
     y,
@@ -49,7 +52,8 @@ def sample(rng: random.Random, difficulty: int) -> dict:
                     "steps": steps}
 
 
-def run(params: dict) -> list:
+@per_variant
+def run(params: dict) -> tuple:
     """Each step's SGDStep (its grad is the gradient at the point the step starts from)."""
     f = function(params["terms"])
     p = torch.tensor([float(v) for v in params["point"]], dtype=torch.float64)
@@ -58,7 +62,12 @@ def run(params: dict) -> list:
         step = sgd_step(p, gradient(f, (x, y), p.tolist()), lr=params["lr"])
         steps.append(step)
         p = step.param
-    return steps
+    return tuple(steps)
+
+
+@per_variant
+def _gradient(terms: list[list], point: list[float]) -> list[float]:
+    return gradient(function(terms), (x, y), point).tolist()
 
 
 def answer(params: dict) -> list[float]:
@@ -98,7 +107,7 @@ def tolerance(params: dict) -> dict:
 
 
 def prompt(params: dict, lang: str) -> str:
-    f = sp.latex(function(params["terms"]))
+    f = tex(function(params["terms"]))
     x0, y0 = params["point"]
     lr, k = num(params["lr"]), params["steps"]
     if lang == "zh":
@@ -117,9 +126,9 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
-    f = function(params["terms"])
+    fx, fy = partials(params["terms"])
     lr = num(params["lr"])
-    lines = [f"$\\nabla f = ({sp.latex(sp.diff(f, x))},\\ {sp.latex(sp.diff(f, y))})$"]
+    lines = [f"$\\nabla f = ({tex(fx)},\\ {tex(fy)})$"]
     start = [float(v) for v in params["point"]]
     for t, step in enumerate(run(params)):
         g, new = step.grad.tolist(), step.param.tolist()
@@ -159,15 +168,13 @@ FEEDBACK = {
 
 
 def mistakes(params: dict) -> list[Mistake]:
-    f = function(params["terms"])
-
     def descend(sign: float = -1.0, rate: float = params["lr"], swap: bool = False,
                 stale: bool = False) -> list[float]:
         """The iterate a student gets who updates p by sign * rate * g with one slip."""
         p = [float(v) for v in params["point"]]
         first = None
         for _ in range(params["steps"]):
-            g = first if stale and first else gradient(f, (x, y), p).tolist()
+            g = first if stale and first else _gradient(params["terms"], p)
             first = first or g
             if swap:
                 g = g[::-1]

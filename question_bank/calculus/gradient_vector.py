@@ -14,15 +14,18 @@ import random
 import sympy as sp
 
 from question_bank._format import row
+from question_bank._memo import per_variant
 from question_bank.calculus._functions import (
     CHAIN_RULE_MISSED,
     COS_SIGN_MISSED,
     POWER_RULE_MISSED,
     exact_gradient,
     function,
+    partials,
     radians_note,
     sample_terms,
     slipped_gradient,
+    tex,
     torch_gradient,
     x,
     y,
@@ -49,8 +52,13 @@ def sample(rng: random.Random, difficulty: int) -> dict:
             return {"terms": terms, "point": point}
 
 
+@per_variant
+def _gradient(terms: list[list], point: list[int]) -> list[float]:
+    return gradient(function(terms), (x, y), point).tolist()
+
+
 def answer(params: dict) -> list[float]:
-    return gradient(function(params["terms"]), (x, y), params["point"]).tolist()
+    return _gradient(params["terms"], params["point"])
 
 
 def oracle(params: dict) -> list[float]:
@@ -71,7 +79,7 @@ def tolerance(params: dict) -> dict:
 
 
 def prompt(params: dict, lang: str) -> str:
-    f = sp.latex(function(params["terms"]))
+    f = tex(function(params["terms"]))
     x0, y0 = params["point"]
     if lang == "zh":
         return (f"设 $f(x, y) = {f}$。求 $f$ 在点 $({x0}, {y0})$ 处的梯度 "
@@ -84,14 +92,13 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
-    f = function(params["terms"])
-    fx, fy = sp.diff(f, x), sp.diff(f, y)
+    fx, fy = partials(params["terms"])
     x0, y0 = params["point"]
     grad = answer(params)
     at = "代入" if lang == "zh" else "At"
     return [
-        f"$\\frac{{\\partial f}}{{\\partial x}} = {sp.latex(fx)}$",
-        f"$\\frac{{\\partial f}}{{\\partial y}} = {sp.latex(fy)}$",
+        f"$\\frac{{\\partial f}}{{\\partial x}} = {tex(fx)}$",
+        f"$\\frac{{\\partial f}}{{\\partial y}} = {tex(fy)}$",
         f"{at} $({x0}, {y0})$: $\\nabla f = {row(grad, 8)}$",
     ]
 
@@ -134,5 +141,5 @@ def mistakes(params: dict) -> list[Mistake]:
         if value is not None:
             found.append((name, value))
     if point[0] != point[1]:
-        found.append(("point_swapped", gradient(function(terms), (x, y), point[::-1]).tolist()))
+        found.append(("point_swapped", _gradient(terms, point[::-1])))
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]

@@ -16,11 +16,14 @@ import random
 import sympy as sp
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from question_bank.calculus._functions import (
     exact_gradient,
     function,
+    partials,
     radians_note,
     sample_terms,
+    tex,
     torch_gradient,
     x,
     y,
@@ -50,7 +53,12 @@ def kind(params: dict) -> str:
 
 
 def _result(params: dict) -> tuple[list[float], float]:
-    return steepest_ascent(function(params["terms"]), (x, y), params["point"])
+    return _steepest_ascent(params["terms"], params["point"])
+
+
+@per_variant
+def _steepest_ascent(terms: list[list], point: list[int]) -> tuple[list[float], float]:
+    return steepest_ascent(function(terms), (x, y), point)
 
 
 def answer(params: dict):
@@ -97,7 +105,7 @@ QUESTION = {
 
 
 def prompt(params: dict, lang: str) -> str:
-    f = sp.latex(function(params["terms"]))
+    f = tex(function(params["terms"]))
     x0, y0 = params["point"]
     what = QUESTION[params["ask"]][lang]
     if lang == "zh":
@@ -109,14 +117,14 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
-    f = function(params["terms"])
+    fx, fy = partials(params["terms"])
     x0, y0 = params["point"]
     direction, rate = _result(params)
     g = [c * rate for c in direction]
     zh = lang == "zh"
     lines = [
-        f"$\\frac{{\\partial f}}{{\\partial x}} = {sp.latex(sp.diff(f, x))}$, "
-        f"$\\frac{{\\partial f}}{{\\partial y}} = {sp.latex(sp.diff(f, y))}$",
+        f"$\\frac{{\\partial f}}{{\\partial x}} = {tex(fx)}$, "
+        f"$\\frac{{\\partial f}}{{\\partial y}} = {tex(fy)}$",
         ("代入" if zh else "At") + f" $({x0}, {y0})$: $\\nabla f = {row(g, 8)}$",
         f"$\\lVert \\nabla f \\rVert = \\sqrt{{{par_sq(g[0])} + {par_sq(g[1])}}} = {num(rate, 8)}$",
     ]

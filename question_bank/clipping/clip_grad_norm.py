@@ -14,6 +14,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.nn.utils import clip_grad_norm
 
@@ -39,6 +40,7 @@ def kind(params: dict) -> str:
     return "vector" if params["ask"] == "clipped" else "number"
 
 
+@per_variant
 def _result(params: dict):
     grads = [torch.tensor(g, dtype=torch.float64) for g in params["grads"]]
     return clip_grad_norm(grads, params["max_norm"])

@@ -17,6 +17,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.gan import pixels_to_unit_range, unit_range_to_pixels
 
@@ -59,6 +60,7 @@ def _shape(values: list[float], params: dict):
     return values if len(params["values"]) > 1 else values[0]
 
 
+@per_variant
 def answer(params: dict):
     x = torch.tensor(params["values"], dtype=torch.float64)
     if params["direction"] == "forward":

@@ -23,6 +23,7 @@ import torch
 import torch.nn.functional as F
 
 from question_bank._format import num, par, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.gan import (
     binary_cross_entropy,
@@ -67,6 +68,7 @@ def targets(params: dict) -> list[float]:
     return one_sided_smooth_labels(hard, SMOOTH).tolist()
 
 
+@per_variant
 def answer(params: dict) -> float:
     x = torch.tensor(params["outputs"], dtype=torch.float64)
     y = torch.tensor(targets(params), dtype=torch.float64)

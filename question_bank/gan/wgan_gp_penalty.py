@@ -18,6 +18,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import nonzero, num, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.gan import gradient_penalty
 
@@ -82,6 +83,7 @@ def _inputs(params: dict):
     return real, fake, eps
 
 
+@per_variant
 def run(params: dict):
     real, fake, eps = _inputs(params)
     return gradient_penalty(_critic(params), real, fake, params["lam"], epsilon=eps)

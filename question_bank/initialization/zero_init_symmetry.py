@@ -20,6 +20,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, par, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.zero_init import train_constant_init_mlp
 
@@ -62,6 +63,7 @@ def sample(rng: random.Random, difficulty: int) -> dict:
             return params
 
 
+@per_variant
 def run(params: dict):
     return train_constant_init_mlp(
         torch.tensor(params["inputs"], dtype=torch.float64),

@@ -20,6 +20,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, par, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.nn import batch_norm
 
@@ -87,6 +88,7 @@ def _tensor(values) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float64)
 
 
+@per_variant
 def run(params: dict):
     return batch_norm(_tensor(params["x"]), _tensor(params["running_mean"]),
                       _tensor(params["running_var"]), _tensor(params["gamma"]),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import sympy as sp
 from torch import nn
 
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.nn import BatchNorm2d
 
@@ -75,6 +76,7 @@ class LayerCount:
         return isinstance(self.module, BatchNorm2d)
 
 
+@per_variant
 def layer_counts(params: dict) -> list[LayerCount]:
     return [
         LayerCount(

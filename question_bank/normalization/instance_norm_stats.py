@@ -17,6 +17,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, par, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.nn import instance_norm
 
@@ -67,6 +68,7 @@ def _pick(params: dict, mean: torch.Tensor, var: torch.Tensor, output: torch.Ten
     return output[n, c].reshape(-1)[params["index"]].item()
 
 
+@per_variant
 def answer(params: dict) -> float:
     r = instance_norm(_input(params), eps=EPS)
     return _pick(params, r.mean, r.var, r.output)

@@ -15,6 +15,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, par, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.nn import layer_norm
 
@@ -53,6 +54,7 @@ def _t(values) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float64)
 
 
+@per_variant
 def run(params: dict):
     d = len(params["x"])
     return layer_norm(_t(params["x"]), d, _t(params["gamma"]), _t(params["beta"]), eps=EPS)

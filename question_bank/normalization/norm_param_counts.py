@@ -27,6 +27,7 @@ import random
 import sympy as sp
 from torch import nn
 
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.nn import BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm, RMSNorm
 
@@ -87,6 +88,7 @@ def count(layer: str, params: dict, torch_module=None) -> int:
     return sum(p.numel() for p in build(layer, params, torch_module).parameters())
 
 
+@per_variant
 def answer(params: dict) -> int:
     counts = [count(layer, params) for layer in params["layers"]]
     return counts[0] - counts[1] if len(counts) == 2 else counts[0]

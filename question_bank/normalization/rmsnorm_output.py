@@ -18,6 +18,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.nn import rms_norm
 
@@ -55,6 +56,7 @@ def _t(values) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float64)
 
 
+@per_variant
 def run(params: dict):
     return rms_norm(_t(params["x"]), len(params["x"]), _t(params["gamma"]),
                     eps=EPS[params["layer"]])

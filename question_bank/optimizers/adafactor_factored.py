@@ -17,6 +17,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.optim import adafactor_step
 
@@ -46,6 +47,7 @@ def kind(params: dict) -> str:
     return "number" if params["ask"] == "vhat" else "vector"
 
 
+@per_variant
 def run(params: dict):
     """Each step of reference.optim.adafactor_step (torch's defaults) in float64."""
     shape = (len(params["grads"][0]), len(params["grads"][0][0]))

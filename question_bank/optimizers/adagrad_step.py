@@ -16,6 +16,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import nonzero, num, par
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.optim import adagrad_step
 
@@ -57,6 +58,7 @@ def _state(params: dict) -> dict:
     return {"step": params["t"], "sum": torch.tensor([params["sum"]], dtype=torch.float64)}
 
 
+@per_variant
 def run(params: dict):
     """Every step's intermediate values, from reference.optim.adagrad_step in float64."""
     param, state = torch.tensor([params["theta"]], dtype=torch.float64), _state(params)

@@ -14,6 +14,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import nonzero, num, par
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.optim import adam_step
 
@@ -50,6 +51,7 @@ def sample(rng: random.Random, difficulty: int) -> dict:
     return params
 
 
+@per_variant
 def run(params: dict):
     """Every step's intermediate values, from reference.optim.adam_step in float64."""
     param = torch.tensor([params["theta"]], dtype=torch.float64)

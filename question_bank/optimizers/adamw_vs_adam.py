@@ -15,6 +15,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import nonzero, num, par
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.optim import adam_step
 
@@ -51,6 +52,7 @@ def sample(rng: random.Random, difficulty: int) -> dict:
     return params
 
 
+@per_variant
 def run(params: dict, decoupled: bool):
     """Every step of AdamW (decoupled) or Adam with L2 decay, from reference.optim.adam_step."""
     param = torch.tensor([params["theta"]], dtype=torch.float64)

@@ -12,11 +12,13 @@ memory), and the oracle does the same with torch.optim's own classes.
 from __future__ import annotations
 
 import random
+from functools import cache
 
 import sympy as sp
 import torch
 
 import reference.optim as ours
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 
 ID = "optimizers.optimizer_state_memory"
@@ -58,9 +60,12 @@ def sample(rng: random.Random, difficulty: int) -> dict:
     return {"m": m, "n": n, "optimizer": "adam", "ask": rng.choice(["ratio", "saving"])}
 
 
+@cache
 def state_tensors(module, name: str, shape: tuple[int, int]) -> dict[str, torch.Tensor]:
     """The state `module`'s optimizer keeps for one weight after a step, without the step
-    counter; built on the meta device, so a 4096 x 4096 weight costs no memory."""
+    counter; built on the meta device, so a 4096 x 4096 weight costs no memory. Remembered
+    (read it, never change it): one meta step costs milliseconds, and the sides and the
+    optimizers come from small pools."""
     class_name, kwargs = OPTIMIZERS[name]
     p = torch.nn.Parameter(torch.empty(shape, device="meta"))
     p.grad = torch.empty(shape, device="meta")
@@ -90,6 +95,7 @@ def _measure(module, params: dict):
     return adam / adafactor if params["ask"] == "ratio" else adam - adafactor
 
 
+@per_variant
 def answer(params: dict):
     return _measure(ours, params)
 

@@ -15,6 +15,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import nonzero, num, par
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.optim import rmsprop_step
 
@@ -54,6 +55,7 @@ def _hyper(params: dict) -> dict:
     return {k: params[k] for k in ("lr", "alpha", "eps", "momentum", "centered")}
 
 
+@per_variant
 def run(params: dict):
     """Every step's intermediate values, from reference.optim.rmsprop_step in float64."""
     param, state = torch.tensor([params["theta"]], dtype=torch.float64), {}

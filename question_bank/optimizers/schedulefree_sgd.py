@@ -16,6 +16,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import nonzero, num, par
+from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.optim import sgd_schedulefree_step
 
@@ -44,6 +45,7 @@ def _gradient(params: dict, t: int, point: float) -> float:
     return params["grads"][t] if params["grads"] else params["a"] * point
 
 
+@per_variant
 def run(params: dict):
     """Each step of reference.optim.sgd_schedulefree_step in float64."""
     y, state, steps = torch.tensor([params["w0"]], dtype=torch.float64), {}, []

@@ -17,6 +17,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, par, plain
+from question_bank._memo import per_variant
 from question_bank.schedules._lr import (
     ACCURACY,
     ANSWER,
@@ -49,6 +50,7 @@ def sample(rng: random.Random, difficulty: int) -> dict:
             return {"lr0": lr0, "T_max": t_max, "eta_min": eta_min, "epoch": epoch}
 
 
+@per_variant
 def history(params: dict) -> list[float]:
     return lr_history(lambda opt: CosineAnnealingLR(opt, T_max=params["T_max"],
                                                     eta_min=params["eta_min"]),

@@ -20,6 +20,7 @@ import torch
 
 import reference.lr_scheduler
 from question_bank._format import num
+from question_bank._memo import per_variant
 from question_bank.schedules._lr import (
     ACCURACY,
     ANSWER,
@@ -82,6 +83,7 @@ def _epochs(params: dict) -> int:
     return math.floor(math.log(params["ratio"]) / _log_gamma(params)) + 3
 
 
+@per_variant
 def history(params: dict) -> list[float]:
     """The lr at epochs 0, 1, ... from reference.lr_scheduler."""
     return lr_history(_factory(params, reference.lr_scheduler), params["lr0"], _epochs(params))

@@ -19,6 +19,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import nonzero, num, par
+from question_bank._memo import per_variant
 from question_bank.schedules._lr import ANSWER, distinct_from
 from quizgen.model import Mistake
 from reference.optim import sgd_step
@@ -56,6 +57,7 @@ def sample(rng: random.Random, difficulty: int) -> dict:
     return {"a": a, "form": form, "lr": lr, "x0": nonzero(rng, -3, 3, 1), "steps": steps}
 
 
+@per_variant
 def run(params: dict) -> list[float]:
     """x_0, x_1, ..., x_k from reference.optim.sgd_step with the gradient f'(x) = a x."""
     x = torch.tensor([params["x0"]], dtype=torch.float64)

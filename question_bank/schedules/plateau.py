@@ -25,6 +25,7 @@ import torch
 
 import reference.optim
 from question_bank._format import num
+from question_bank._memo import per_variant
 from question_bank.schedules._lr import ANSWER, distinct_from
 from quizgen.model import Mistake
 from reference.lr_scheduler import ReduceLROnPlateau
@@ -70,6 +71,7 @@ def _draw(rng: random.Random, difficulty: int) -> dict:
             "losses": losses}
 
 
+@per_variant
 def run(params: dict) -> list[dict]:
     """After each epoch: the lr, best loss, bad-epoch count and cooldown left (reference)."""
     weight = torch.zeros(1, dtype=torch.float64, requires_grad=True)
@@ -100,6 +102,7 @@ def oracle(params: dict) -> float:
     return optimizer.param_groups[0]["lr"]
 
 
+@per_variant
 def simulate(params: dict, *, reduce_after: int | None = None, threshold: bool = True,
              compare_previous: bool = False, reset_count: bool = True,
              cooldown: bool = True) -> Fraction:

@@ -22,6 +22,7 @@ import torch
 
 import reference.lr_scheduler
 from question_bank._format import num
+from question_bank._memo import per_variant
 from question_bank.schedules._lr import (
     ACCURACY,
     ANSWER,
@@ -81,6 +82,7 @@ def _make(params: dict, module):
                                           gamma=params["gamma"])
 
 
+@per_variant
 def history(params: dict) -> list[float]:
     """The lr at epochs 0..e from reference.lr_scheduler."""
     return lr_history(_make(params, reference.lr_scheduler), params["lr0"], params["epoch"])

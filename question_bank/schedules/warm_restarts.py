@@ -23,6 +23,7 @@ import torch
 
 import reference.optim
 from question_bank._format import num, par, plain
+from question_bank._memo import per_variant
 from question_bank.schedules._lr import ACCURACY, ANSWER, distinct_from, torch_lr_history
 from quizgen.model import Mistake
 from reference.lr_scheduler import CosineAnnealingWarmRestarts
@@ -77,6 +78,7 @@ def _epochs(params: dict) -> int:
     return params["T_0"] * sum(params["T_mult"] ** i for i in range(params["n"] + 1))
 
 
+@per_variant
 def run(params: dict) -> tuple[list[float], int, int]:
     """The lr at epochs 0..E, and the scheduler's (T_cur, T_i) at E, from the reference."""
     weight = torch.zeros(1, dtype=torch.float64, requires_grad=True)
@@ -87,8 +89,7 @@ def run(params: dict) -> tuple[list[float], int, int]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for _ in range(_epochs(params)):
-            optimizer.step()
-            scheduler.step()
+            scheduler.step()  # no optimizer.step(): see question_bank.schedules._lr
             lrs.append(optimizer.param_groups[0]["lr"])
     return lrs, scheduler.T_cur, scheduler.T_i
 

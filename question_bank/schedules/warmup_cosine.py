@@ -24,6 +24,7 @@ import sympy as sp
 from torch.optim import lr_scheduler as torch_schedulers
 
 from question_bank._format import num, par, plain
+from question_bank._memo import per_variant
 from question_bank.schedules._lr import (
     ACCURACY,
     ANSWER,
@@ -59,6 +60,7 @@ def sample(rng: random.Random, difficulty: int) -> dict:
             return {**params, "step": step}
 
 
+@per_variant
 def history(params: dict) -> list[float]:
     return lr_history(
         lambda opt: WarmupCosineLR(opt, warmup_steps=params["warmup"],

@@ -15,6 +15,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num
+from question_bank._memo import per_variant
 
 Matrix = list[list[float]]
 
@@ -29,16 +30,18 @@ def sample_matrix(rng: random.Random, rows: int, cols: int, low: int, high: int)
             return w
 
 
-def gram(w: Matrix) -> sp.Matrix:
+@per_variant
+def gram(w: Matrix) -> sp.ImmutableMatrix:
     """:math:`G = WW^\\top`, exactly (2x2 for the 2-row matrices used here)."""
     m = sp.Matrix([[sp.Rational(str(x)) for x in r] for r in w])
-    return m * m.T
+    return sp.ImmutableMatrix(m * m.T)  # shared by every caller: never changed
 
 
 def gram_det(w: Matrix) -> float:
     return float(gram(w).det())
 
 
+@per_variant
 def gram_eigenvalues(w: Matrix) -> tuple[sp.Expr, sp.Expr]:
     """(lambda_+, lambda_-) of the 2x2 Gram matrix, in closed form."""
     g = gram(w)

@@ -17,6 +17,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from question_bank.spectral._matrices import (
     exact_sigma,
     frobenius,
@@ -49,6 +50,7 @@ def sample(rng: random.Random, difficulty: int) -> dict:
     return params
 
 
+@per_variant
 def answer(params: dict) -> float:
     w = tensor(params["W"])
     if params["ask"] == "lipschitz":
@@ -65,6 +67,7 @@ def closed_form(params: dict) -> sp.Expr:
     return exact_sigma(params["W"])
 
 
+@per_variant
 def answer_tex(params: dict) -> str:
     exact = closed_form(params)
     if exact.is_Integer:
@@ -100,9 +103,6 @@ def prompt(params: dict, lang: str) -> str:
 
 def solution(params: dict, lang: str) -> list[str]:
     w = params["W"]
-    g = gram(w)
-    tr, det = g.trace(), g.det()
-    lam_plus, _ = gram_eigenvalues(w)
     wide = len(w[0]) == 3
     lines = []
     if params["ask"] == "lipschitz":
@@ -114,19 +114,30 @@ def solution(params: dict, lang: str) -> list[str]:
                      if lang == "zh" else
                      "$W^T W$ is $3 \\times 3$, but its nonzero eigenvalues are those of the "
                      "$2 \\times 2$ matrix $W W^T$.")
+    lines += _eigenvalue_lines(w)
+    symbol = "K" if params["ask"] == "lipschitz" else "\\sigma_{\\max}"
+    head = "答案：" if lang == "zh" else "Answer: "
+    return lines + [head + f"${symbol} = \\sqrt{{\\lambda_{{\\max}}}} = {answer_tex(params)}$"]
+
+
+@per_variant
+def _eigenvalue_lines(w: list[list[int]]) -> tuple[str, str]:
+    """The solution's formulas (the same in both languages): the Gram matrix, its trace and
+    determinant, and the larger eigenvalue."""
+    g = gram(w)
+    tr, det = g.trace(), g.det()
+    lam_plus, _ = gram_eigenvalues(w)
+    wide = len(w[0]) == 3
     name = "W W^T" if wide else "W^T W"
     g_shown = g if wide else (sp.Matrix(w).T * sp.Matrix(w))
-    lines += [
+    return (
         f"${name} = {matrix_tex(g_shown.tolist())}$, "
         f"$\\operatorname{{tr}} = {tr}$, $\\det = {det}$",
         f"$\\lambda_{{\\max}} = \\frac{{\\operatorname{{tr}} + \\sqrt{{\\operatorname{{tr}}^2 - "
         f"4\\det}}}}{{2}} = \\frac{{{tr} + \\sqrt{{{tr**2 - 4 * det}}}}}{{2}} = "
         f"{sp.latex(lam_plus)}"
         + ("$" if lam_plus.is_Integer else f" \\approx {num(float(lam_plus), 8)}$"),
-    ]
-    symbol = "K" if params["ask"] == "lipschitz" else "\\sigma_{\\max}"
-    head = "答案：" if lang == "zh" else "Answer: "
-    return lines + [head + f"${symbol} = \\sqrt{{\\lambda_{{\\max}}}} = {answer_tex(params)}$"]
+    )
 
 
 FEEDBACK = {

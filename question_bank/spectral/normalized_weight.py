@@ -17,6 +17,7 @@ import sympy as sp
 import torch
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from question_bank.spectral._matrices import (
     exact_sigma,
     frobenius,
@@ -79,6 +80,7 @@ def kind(params: dict) -> str:
     return "vector" if params["ask"] == "matrix" else "number"
 
 
+@per_variant
 def normalized(params: dict) -> tuple[torch.Tensor, float]:
     """(W / sigma, sigma) from reference.spectral, sigma exact or after one torch step."""
     w = tensor(params["W"])

@@ -25,6 +25,7 @@ import torch
 from torch.nn.utils import parametrizations
 
 from question_bank._format import num, row
+from question_bank._memo import per_variant
 from question_bank.spectral._matrices import (
     exact_sigma,
     matrix_tex,
@@ -73,6 +74,7 @@ def kind(params: dict) -> str:
     return "number" if params["ask"] == "sigma" else "vector"
 
 
+@per_variant
 def run(params: dict):
     w = tensor(params["W"])
     start = torch.tensor(params["start"], dtype=torch.float64)

@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from reference.optim._grouped import Operand, batches, use_foreach
 from reference.optim._state import (
     check_non_negative,
     params_with_grad,
@@ -67,9 +68,9 @@ class AdagradStep:
 
 
 def _adagrad_update_(
-    param: Tensor,
-    grad: Tensor,
-    state_sum: Tensor,
+    param: Operand,
+    grad: Operand,
+    state_sum: Operand,
     step: int,
     *,
     lr: float,
@@ -77,8 +78,9 @@ def _adagrad_update_(
     weight_decay: float,
     eps: float,
     maximize: bool,
-) -> tuple[Tensor, float, Tensor]:
-    """Update ``param`` and ``state_sum`` in place for step number ``step`` (1-based).
+) -> tuple[Operand, float, Operand]:
+    """Update ``param`` and ``state_sum`` in place for step number ``step`` (1-based); the
+    operands are tensors, or TensorLists of a group that shares the step count.
 
     Returns ``(grad as used, clr, std)``; ``grad`` itself is never written.
     """
@@ -174,6 +176,9 @@ class Adagrad(Optimizer):
         weight_decay: :math:`\lambda`, an L2 term added to the gradient (default: 0).
         initial_accumulator_value: :math:`\tau` (default: 0).
         eps: :math:`\epsilon`, added outside the square root (default: 1e-10).
+        foreach: run the formula once over each group of tensors with ``torch._foreach_*``
+            operations instead of once per tensor (default: None, torch's choice: grouped
+            when every parameter is on a GPU).
         maximize: ascend instead of descend (default: False).
 
     State per parameter, created in the constructor as torch does: ``step`` (a 0-d float
@@ -188,6 +193,7 @@ class Adagrad(Optimizer):
         weight_decay: float = 0,
         initial_accumulator_value: float = 0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
     ) -> None:
@@ -204,6 +210,7 @@ class Adagrad(Optimizer):
             "eps": eps,
             "weight_decay": weight_decay,
             "initial_accumulator_value": initial_accumulator_value,
+            "foreach": foreach,
             "maximize": maximize,
         }
         super().__init__(params, defaults)
@@ -225,14 +232,15 @@ class Adagrad(Optimizer):
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""
         loss = run_closure(closure)
         for group in self.param_groups:
-            for param in params_with_grad(group, "Adagrad"):
-                state = self._init_state(param, group)
-                state["step"] += 1
+            params = list(params_with_grad(group, "Adagrad"))
+            for param in params:
+                self._init_state(param, group)["step"] += 1
+            for batch in batches(params, self.state, use_foreach(group.get("foreach"), params)):
                 _adagrad_update_(
-                    param,
-                    param.grad,
-                    state["sum"],
-                    int(state["step"]),
+                    batch.params,
+                    batch.grads,
+                    batch.state("sum"),
+                    batch.step,
                     lr=group["lr"],
                     lr_decay=group["lr_decay"],
                     weight_decay=group["weight_decay"],

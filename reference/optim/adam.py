@@ -28,6 +28,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from reference.optim._grouped import Operand, batches, maximum_, use_foreach
 from reference.optim._state import (
     check_non_negative,
     params_with_grad,
@@ -167,11 +168,11 @@ def adam_step(
 
 
 def _adam_update_(
-    param: Tensor,
-    grad: Tensor,
-    exp_avg: Tensor,
-    exp_avg_sq: Tensor,
-    max_exp_avg_sq: Tensor | None,
+    param: Operand,
+    grad: Operand,
+    exp_avg: Operand,
+    exp_avg_sq: Operand,
+    max_exp_avg_sq: Operand | None,
     step: int,
     *,
     lr: float,
@@ -180,10 +181,11 @@ def _adam_update_(
     weight_decay: float,
     decoupled_weight_decay: bool,
     maximize: bool,
-) -> tuple[Tensor, Tensor, Tensor]:
+) -> tuple[Operand, Operand, Operand]:
     """The formula, in place on ``param`` and the moments (``max_exp_avg_sq`` with amsgrad),
     for step number ``step`` (1-based), in ``_single_tensor_adam``'s order of operations.
 
+    The operands are tensors, or TensorLists of a group that shares the step count.
     Returns ``(grad as the moments saw it, denom, the second moment used)``; ``grad`` itself
     is never written.
     """
@@ -206,10 +208,10 @@ def _adam_update_(
 
     second_moment = exp_avg_sq
     if max_exp_avg_sq is not None:
-        torch.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        second_moment = max_exp_avg_sq
+        second_moment = maximum_(max_exp_avg_sq, exp_avg_sq)
 
-    denom = (second_moment.sqrt() / bias_correction2_sqrt).add_(eps)
+    # One temporary, divided and shifted in place (torch's foreach order; same rounding).
+    denom = second_moment.sqrt().div_(bias_correction2_sqrt).add_(eps)
     param.addcdiv_(exp_avg, denom, value=-step_size)
     return grad, denom, second_moment
 
@@ -245,6 +247,9 @@ class Adam(Optimizer):
         maximize: ascend instead of descend (default: False).
         decoupled_weight_decay: decay :math:`\theta` by :math:`(1-\gamma\lambda)` instead,
             which is AdamW (default: False).
+        foreach: run the formula once over each group of tensors with ``torch._foreach_*``
+            operations instead of once per tensor (default: None, torch's choice: grouped
+            when every parameter is on a GPU).
 
     State per parameter, as torch keeps it: ``step`` (a 0-d float tensor on the CPU),
     ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``; a state_dict from
@@ -260,6 +265,7 @@ class Adam(Optimizer):
         weight_decay: float = 0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ) -> None:
@@ -275,6 +281,7 @@ class Adam(Optimizer):
             "eps": eps,
             "weight_decay": weight_decay,
             "amsgrad": amsgrad,
+            "foreach": foreach,
             "maximize": maximize,
             "decoupled_weight_decay": decoupled_weight_decay,
         }
@@ -285,7 +292,8 @@ class Adam(Optimizer):
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""
         loss = run_closure(closure)
         for group in self.param_groups:
-            for param in params_with_grad(group, "Adam", ", please consider SparseAdam instead"):
+            params = list(params_with_grad(group, "Adam", ", please consider SparseAdam instead"))
+            for param in params:
                 state = self.state[param]
                 if len(state) == 0:
                     # Same layout as torch's lazy initialization: interchangeable state_dicts.
@@ -295,14 +303,15 @@ class Adam(Optimizer):
                     if group["amsgrad"]:
                         state["max_exp_avg_sq"] = torch.zeros_like(param)
                 state["step"] += 1
-                # In place on the live tensors, as torch does: no copies of 10M-parameter models.
+            # In place on the live tensors, as torch does: no copies of 10M-parameter models.
+            for batch in batches(params, self.state, use_foreach(group.get("foreach"), params)):
                 _adam_update_(
-                    param,
-                    param.grad,
-                    state["exp_avg"],
-                    state["exp_avg_sq"],
-                    state.get("max_exp_avg_sq") if group["amsgrad"] else None,
-                    int(state["step"]),
+                    batch.params,
+                    batch.grads,
+                    batch.state("exp_avg"),
+                    batch.state("exp_avg_sq"),
+                    batch.state("max_exp_avg_sq") if group["amsgrad"] else None,
+                    batch.step,
                     lr=group["lr"],
                     betas=group["betas"],
                     eps=group["eps"],
@@ -342,6 +351,7 @@ class AdamW(Adam):
         weight_decay: float = 1e-2,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
     ) -> None:
         super().__init__(
@@ -351,6 +361,7 @@ class AdamW(Adam):
             eps,
             weight_decay,
             amsgrad,
+            foreach=foreach,
             maximize=maximize,
             decoupled_weight_decay=True,
         )

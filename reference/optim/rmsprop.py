@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from reference.optim._grouped import Operand, batches, use_foreach
 from reference.optim._state import (
     check_non_negative,
     params_with_grad,
@@ -75,11 +76,11 @@ class RMSpropStep:
 
 
 def _rmsprop_update_(
-    param: Tensor,
-    grad: Tensor,
-    square_avg: Tensor,
-    grad_avg: Tensor | None,
-    momentum_buffer: Tensor | None,
+    param: Operand,
+    grad: Operand,
+    square_avg: Operand,
+    grad_avg: Operand | None,
+    momentum_buffer: Operand | None,
     *,
     lr: float,
     alpha: float,
@@ -88,8 +89,9 @@ def _rmsprop_update_(
     momentum: float,
     centered: bool,
     maximize: bool,
-) -> tuple[Tensor, Tensor]:
+) -> tuple[Operand, Operand]:
     """Update ``param`` and the state tensors in place; returns ``(grad as used, avg)``.
+    The operands are tensors, or TensorLists of a group of tensors.
 
     ``grad_avg`` must be given when centered and ``momentum_buffer`` when momentum > 0.
     """
@@ -212,6 +214,10 @@ class RMSprop(Optimizer):
         centered: normalize by the estimated variance instead of the raw second moment
             (default: False).
         maximize: ascend instead of descend (default: False).
+        foreach: run the formula once over each group of tensors with ``torch._foreach_*``
+            operations instead of once per tensor (default: None, torch's choice: grouped
+            when every parameter is on a GPU). Keyword-only here: torch's positional slot
+            before it is ``capturable``, which the reference does not have.
 
     State per parameter, as torch keeps it: ``step`` (a 0-d float tensor), ``square_avg``,
     ``momentum_buffer`` (momentum > 0), ``grad_avg`` (centered).
@@ -227,6 +233,7 @@ class RMSprop(Optimizer):
         momentum: float = 0,
         centered: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
     ) -> None:
         check_non_negative(
@@ -239,6 +246,7 @@ class RMSprop(Optimizer):
             "eps": eps,
             "centered": centered,
             "weight_decay": weight_decay,
+            "foreach": foreach,
             "maximize": maximize,
         }
         super().__init__(params, defaults)
@@ -248,7 +256,8 @@ class RMSprop(Optimizer):
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""
         loss = run_closure(closure)
         for group in self.param_groups:
-            for param in params_with_grad(group, "RMSprop"):
+            params = list(params_with_grad(group, "RMSprop"))
+            for param in params:
                 state = self.state[param]
                 if len(state) == 0:
                     state["step"] = zero_step()
@@ -258,12 +267,13 @@ class RMSprop(Optimizer):
                     if group["centered"]:
                         state["grad_avg"] = torch.zeros_like(param)
                 state["step"] += 1
+            for batch in batches(params, self.state, use_foreach(group.get("foreach"), params)):
                 _rmsprop_update_(
-                    param,
-                    param.grad,
-                    state["square_avg"],
-                    state.get("grad_avg"),
-                    state.get("momentum_buffer"),
+                    batch.params,
+                    batch.grads,
+                    batch.state("square_avg"),
+                    batch.state("grad_avg"),
+                    batch.state("momentum_buffer"),
                     lr=group["lr"],
                     alpha=group["alpha"],
                     eps=group["eps"],

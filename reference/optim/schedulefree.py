@@ -34,6 +34,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from reference.optim._grouped import Operand, batches, div_into_, use_foreach
 from reference.optim._state import params_with_grad, run_closure, state_copy
 
 __all__ = [
@@ -89,7 +90,7 @@ def schedulefree_weight(
 
 
 def _interpolate_y_and_step_z_(
-    y: Tensor, z: Tensor, direction: Tensor, *, lr: float, ckp1: float, beta: float
+    y: Operand, z: Operand, direction: Operand, *, lr: float, ckp1: float, beta: float
 ) -> None:
     """``y`` and ``z`` in place: the package's update of y without forming x."""
     y.lerp_(z, ckp1)
@@ -103,16 +104,17 @@ def _x_from_y_and_z(y: Tensor, z: Tensor, beta: float) -> Tensor:
 
 
 def _sgd_schedulefree_update_(
-    y: Tensor,
-    z: Tensor,
-    grad: Tensor,
+    y: Operand,
+    z: Operand,
+    grad: Operand,
     *,
     lr: float,
     ckp1: float,
     momentum: float,
     weight_decay: float,
-) -> Tensor:
-    """Update ``y`` and ``z`` in place; returns the gradient used (with the L2 term at y)."""
+) -> Operand:
+    """Update ``y`` and ``z`` in place (tensors, or TensorLists of a group); returns the
+    gradient used (with the L2 term at y)."""
     if weight_decay != 0:
         grad = grad.add(y, alpha=weight_decay)
     _interpolate_y_and_step_z_(y, z, grad, lr=lr, ckp1=ckp1, beta=momentum)
@@ -120,10 +122,10 @@ def _sgd_schedulefree_update_(
 
 
 def _adamw_schedulefree_update_(
-    y: Tensor,
-    z: Tensor,
-    exp_avg_sq: Tensor,
-    grad: Tensor,
+    y: Operand,
+    z: Operand,
+    exp_avg_sq: Operand,
+    grad: Operand,
     *,
     lr: float,
     ckp1: float,
@@ -131,13 +133,23 @@ def _adamw_schedulefree_update_(
     eps: float,
     weight_decay: float,
     bias_correction2: float,
-) -> tuple[Tensor, Tensor]:
-    """Update ``y``, ``z`` and ``exp_avg_sq`` in place; returns ``(denom, direction)``."""
+    keep_denom: bool = False,
+) -> tuple[Operand | None, Operand]:
+    """Update ``y``, ``z`` and ``exp_avg_sq`` in place (tensors, or TensorLists of a group);
+    returns ``(denom, direction)``.
+
+    The package divides ``p.grad`` in place to save memory; the reference leaves the gradient
+    alone and writes the direction over the denominator instead, which is then returned as
+    None unless ``keep_denom``.
+    """
     beta1, beta2 = betas
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     # sqrt(v / bc2) + eps: rounds differently from torch Adam's sqrt(v)/sqrt(bc2) + eps.
     denom = exp_avg_sq.div(bias_correction2).sqrt_().add_(eps)
-    direction = grad.div(denom)
+    if keep_denom:
+        direction = grad.div(denom)
+    else:
+        direction, denom = div_into_(grad, denom), None
     if weight_decay != 0:
         direction.add_(y, alpha=weight_decay)
     _interpolate_y_and_step_z_(y, z, direction, lr=lr, ckp1=ckp1, beta=beta1)
@@ -345,6 +357,7 @@ def adamw_schedulefree_step(
         eps=eps,
         weight_decay=weight_decay,
         bias_correction2=bias_correction2,
+        keep_denom=True,
     )
     return AdamWScheduleFreeStep(
         param=y,
@@ -461,6 +474,10 @@ class SGDScheduleFree(_ScheduleFree):
         warmup_steps: :math:`W`, linear warmup of the lr (default: 0).
         r: polynomial weighting power of the average (default: 0.0).
         weight_lr_power: :math:`p` (default: 2).
+        foreach: run the formula once over each group of tensors with ``torch._foreach_*``
+            operations instead of once per tensor (default: None, torch's choice: grouped
+            when every parameter is on a GPU; the package defaults to True, but on a CPU the
+            grouped path is no faster and holds its temporaries for all tensors at once).
 
     Starts in eval mode: call ``train()`` before ``step()`` (which raises otherwise) and
     ``eval()`` before evaluating or saving. Unlike the package, ``step()`` leaves ``p.grad``
@@ -476,6 +493,7 @@ class SGDScheduleFree(_ScheduleFree):
         warmup_steps: int = 0,
         r: float = 0.0,
         weight_lr_power: float = 2,
+        foreach: bool | None = None,
     ) -> None:
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
@@ -484,7 +502,7 @@ class SGDScheduleFree(_ScheduleFree):
         if momentum <= 0 or momentum >= 1:
             raise ValueError(f"Momentum must be between 0 and 1 exclusive: {momentum}")
         defaults = self._group_defaults(lr, warmup_steps, r, weight_lr_power, weight_decay)
-        defaults["momentum"] = momentum
+        defaults.update(momentum=momentum, foreach=foreach)
         super().__init__(params, defaults)
 
     def _beta(self, group: dict) -> float:
@@ -496,14 +514,16 @@ class SGDScheduleFree(_ScheduleFree):
         loss = self._start_step(closure)
         for group in self.param_groups:
             weight = self._advance_weight(group)
-            for param in params_with_grad(group, "SGDScheduleFree"):
+            params = list(params_with_grad(group, "SGDScheduleFree"))
+            for param in params:
                 state = self.state[param]
                 if "z" not in state:
                     state["z"] = torch.clone(param, memory_format=torch.preserve_format)
+            for batch in batches(params, self.state, use_foreach(group.get("foreach"), params)):
                 _sgd_schedulefree_update_(
-                    param,
-                    state["z"],
-                    param.grad,
+                    batch.params,
+                    batch.state("z"),
+                    batch.grads,
                     lr=weight.scheduled_lr,
                     ckp1=weight.ckp1,
                     momentum=group["momentum"],
@@ -537,7 +557,8 @@ class AdamWScheduleFree(_ScheduleFree):
             moment (default: (0.9, 0.999)).
         eps: :math:`\epsilon`, outside the square root (default: 1e-8).
         weight_decay: :math:`\lambda`, decoupled, taken at :math:`y` (default: 0).
-        warmup_steps, r, weight_lr_power: as :class:`SGDScheduleFree` (defaults 0, 0.0, 2.0).
+        warmup_steps, r, weight_lr_power, foreach: as :class:`SGDScheduleFree` (defaults 0,
+            0.0, 2.0, None).
 
     Starts in eval mode, like the package (which validates none of these arguments); unlike
     the package, ``step()`` leaves ``p.grad`` unchanged.
@@ -553,9 +574,10 @@ class AdamWScheduleFree(_ScheduleFree):
         warmup_steps: int = 0,
         r: float = 0.0,
         weight_lr_power: float = 2.0,
+        foreach: bool | None = None,
     ) -> None:
         defaults = self._group_defaults(lr, warmup_steps, r, weight_lr_power, weight_decay)
-        defaults.update(betas=betas, eps=eps)
+        defaults.update(betas=betas, eps=eps, foreach=foreach)
         super().__init__(params, defaults)
 
     def _beta(self, group: dict) -> float:
@@ -568,16 +590,18 @@ class AdamWScheduleFree(_ScheduleFree):
         for group in self.param_groups:
             weight = self._advance_weight(group)
             bias_correction2 = 1 - group["betas"][1] ** (group["k"] + 1)
-            for param in params_with_grad(group, "AdamWScheduleFree"):
+            params = list(params_with_grad(group, "AdamWScheduleFree"))
+            for param in params:
                 state = self.state[param]
                 if "z" not in state:
                     state["z"] = torch.clone(param, memory_format=torch.preserve_format)
                     state["exp_avg_sq"] = torch.zeros_like(param)
+            for batch in batches(params, self.state, use_foreach(group.get("foreach"), params)):
                 _adamw_schedulefree_update_(
-                    param,
-                    state["z"],
-                    state["exp_avg_sq"],
-                    param.grad,
+                    batch.params,
+                    batch.state("z"),
+                    batch.state("exp_avg_sq"),
+                    batch.grads,
                     lr=weight.scheduled_lr,
                     ckp1=weight.ckp1,
                     betas=group["betas"],

@@ -27,6 +27,7 @@ import torch
 from torch import Tensor
 from torch.optim import Optimizer
 
+from reference.optim._grouped import Operand, batches, use_foreach
 from reference.optim._state import optional_state_copy, params_with_grad, run_closure
 
 __all__ = ["SGD", "SGDStep", "sgd_step"]
@@ -60,9 +61,9 @@ class SGDStep:
 
 
 def _sgd_update_(
-    param: Tensor,
-    grad: Tensor,
-    momentum_buffer: Tensor | None,
+    param: Operand,
+    grad: Operand,
+    momentum_buffer: Operand | None,
     *,
     lr: float,
     momentum: float,
@@ -70,8 +71,9 @@ def _sgd_update_(
     weight_decay: float,
     nesterov: bool,
     maximize: bool,
-) -> tuple[Tensor, Tensor | None, Tensor]:
-    """Update ``param`` and ``momentum_buffer`` in place (``grad`` is never written).
+) -> tuple[Operand, Operand | None, Operand]:
+    """Update ``param`` and ``momentum_buffer`` in place (``grad`` is never written); the
+    operands are tensors, or TensorLists of a group that is at the same step.
 
     Returns ``(grad as used, momentum buffer, direction)``; the buffer is created on the first
     step, so the caller must keep the returned one.
@@ -171,6 +173,9 @@ class SGD(Optimizer):
         nesterov: torch's lookahead-free Nesterov form (default: False); needs
             momentum > 0 and zero dampening.
         maximize: ascend instead of descend (default: False).
+        foreach: run the formula once over each group of tensors with ``torch._foreach_*``
+            operations instead of once per tensor (default: None, torch's choice: grouped
+            when every parameter is on a GPU).
 
     State per parameter, as torch keeps it: ``momentum_buffer`` when momentum is non-zero
     (no step count); state_dicts are interchangeable with ``torch.optim.SGD``.
@@ -186,6 +191,7 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
     ) -> None:
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
@@ -202,6 +208,7 @@ class SGD(Optimizer):
             "weight_decay": weight_decay,
             "nesterov": nesterov,
             "maximize": maximize,
+            "foreach": foreach,
         }
         super().__init__(params, defaults)
 
@@ -210,12 +217,12 @@ class SGD(Optimizer):
         """Perform one step; ``closure`` re-evaluates the model and returns the loss."""
         loss = run_closure(closure)
         for group in self.param_groups:
-            for param in params_with_grad(group, "SGD"):
-                state = self.state[param]
+            params = list(params_with_grad(group, "SGD"))
+            for batch in batches(params, self.state, use_foreach(group.get("foreach"), params)):
                 _, buffer, _ = _sgd_update_(
-                    param,
-                    param.grad,
-                    state.get("momentum_buffer"),
+                    batch.params,
+                    batch.grads,
+                    batch.state("momentum_buffer"),
                     lr=group["lr"],
                     momentum=group["momentum"],
                     dampening=group["dampening"],
@@ -224,5 +231,5 @@ class SGD(Optimizer):
                     maximize=group["maximize"],
                 )
                 if group["momentum"] != 0:
-                    state["momentum_buffer"] = buffer
+                    batch.set_state("momentum_buffer", buffer)
         return loss

@@ -3,6 +3,7 @@ and gradients, and compare parameters and state (imported by the test_*_matches_
 
 from __future__ import annotations
 
+import inspect
 import random
 
 import torch
@@ -29,8 +30,9 @@ def run_side_by_side(
     shapes: list[tuple[int, ...]] | None = None,
     before_step=None,
 ):
-    """Build both optimizers with ``config`` (the library's also with ``foreach``) and step them
-    ``steps`` times with identical gradients.
+    """Build both optimizers with ``config`` and ``foreach`` (ours too, where it has the
+    argument: its grouped path against the library's foreach path) and step them ``steps``
+    times with identical gradients.
 
     ``before_step(optimizer)`` (e.g. ``train``) runs before the first step. Returns
     ``(ours, theirs, our_params, their_params)``.
@@ -40,7 +42,10 @@ def run_side_by_side(
     initial = [torch.randn(shape, generator=gen, dtype=dtype).to(device) for shape in shapes]
     our_params = [p.clone().requires_grad_() for p in initial]
     their_params = [p.clone().requires_grad_() for p in initial]
-    ours = ours_cls(our_params, **config)
+    ours_config = dict(config)
+    if "foreach" in inspect.signature(ours_cls).parameters:
+        ours_config["foreach"] = foreach
+    ours = ours_cls(our_params, **ours_config)
     theirs = theirs_cls(their_params, foreach=foreach, **config)
     if before_step is not None:
         before_step(ours)

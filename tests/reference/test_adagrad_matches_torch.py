@@ -100,7 +100,7 @@ def test_invalid_arguments_are_rejected_with_torchs_message(kwargs, message):
 def test_defaults_and_eager_state_mirror_torch():
     p = torch.zeros(2, requires_grad=True)
     ours, theirs = Adagrad([p], initial_accumulator_value=0.3), torch.optim.Adagrad([p], 1e-2)
-    for key in ("lr", "lr_decay", "weight_decay", "eps", "maximize"):
+    for key in ("lr", "lr_decay", "weight_decay", "eps", "foreach", "maximize"):
         assert ours.defaults[key] == theirs.defaults[key], key
     # torch creates the state in the constructor, before any step.
     assert float(ours.state[p]["step"]) == 0.0

@@ -180,8 +180,9 @@ def test_invalid_arguments_are_rejected_with_torchs_message(cls, kwargs, message
 
 def test_defaults_mirror_torch():
     p = [torch.zeros(1, requires_grad=True)]
+    keys = ("lr", "betas", "eps", "weight_decay", "amsgrad", "foreach", "decoupled_weight_decay")
     for ours, theirs in ((Adam(p), torch.optim.Adam(p)), (AdamW(p), torch.optim.AdamW(p))):
-        for key in ("lr", "betas", "eps", "weight_decay", "amsgrad", "decoupled_weight_decay"):
+        for key in keys:
             assert ours.defaults[key] == theirs.defaults[key], key
 
 

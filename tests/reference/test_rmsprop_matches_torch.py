@@ -93,7 +93,8 @@ def test_invalid_arguments_are_rejected_with_torchs_message(kwargs, message):
 def test_defaults_mirror_torch_with_alpha_099():
     p = [torch.zeros(1, requires_grad=True)]
     ours, theirs = RMSprop(p), torch.optim.RMSprop(p)
-    for key in ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize"):
+    keys = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "foreach", "maximize")
+    for key in keys:
         assert ours.defaults[key] == theirs.defaults[key], key
     assert ours.defaults["alpha"] == 0.99
 

@@ -120,7 +120,7 @@ def test_invalid_arguments_are_rejected_with_torchs_message(kwargs, message):
 def test_defaults_mirror_torch():
     p = [torch.zeros(2, requires_grad=True)]
     ours, theirs = SGD(p), torch.optim.SGD(p)
-    for key in ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize"):
+    for key in ("lr", "momentum", "dampening", "weight_decay", "nesterov", "foreach", "maximize"):
         assert ours.defaults[key] == theirs.defaults[key], key
 
 
