@@ -127,3 +127,34 @@ def test_the_login_redirects_to_the_platform_with_the_oidc_parameters(make_world
     assert q["redirect_uri"] == "http://localhost/lti/launch"
     assert q["client_id"] == "quizgen-client" and q["login_hint"] == "u-1"
     assert len(q["nonce"]) >= 32 and len(q["state"]) >= 32
+
+
+def _add(quiz_path: str, ids: list[str]) -> None:
+    from quizgen.model import Quiz
+    from quizgen.roster import Student, add_students
+
+    for sid in ids:
+        add_students(quiz_path, Quiz.load(quiz_path), [Student(sid)])
+
+
+def test_two_processes_adding_learners_lose_none(tmp_path, quiz_folder):
+    """variants.json is rewritten under a lock: concurrent additions all land."""
+    import multiprocessing
+    import shutil
+
+    from quizgen.model import Quiz
+
+    shutil.copytree(quiz_folder, tmp_path / "q")
+    path = str(tmp_path / "q" / "quiz.json")
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_add, args=(path, [f"p{w}-{i}" for i in range(4)]))
+               for w in range(2)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+        assert w.exitcode == 0
+    variants = Variants.load(tmp_path / "q" / "variants.json")
+    assert variants.ids() == {f"p{w}-{i}" for w in range(2) for i in range(4)}
+    assert [q.params for q in variants.get("p1-3").questions] == \
+        [q.params for q in student_questions(Quiz.load(path), "p1-3")]
