@@ -12,7 +12,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from quizgen.batch import Submission, SubmissionError, find_column, read_table
@@ -25,9 +25,11 @@ from quizgen.roster import (
     VARIANTS_FILE,
     RosterError,
     Student,
+    StudentVariant,
     Variants,
     add_students,
     assign_tokens,
+    file_stamp,
     read_roster,
     variants_beside,
 )
@@ -239,20 +241,38 @@ class Classroom:
             from quizgen.bank import BankError
 
             try:
-                add_students(self.quiz_path, self.quiz, new)
+                added = add_students(self.quiz_path, self.quiz, new)
             except BankError as e:
                 raise ServeError(f"{self.quiz_path}: a learner's variant: {e}") from None
             except KeyError as e:
                 raise ServeError(f"{self.quiz_path}: question family {e} is not known here; "
                                  "start `quizgen serve` with the --bank it came from") from None
-            self._reload_variants()
+            except RosterError as e:
+                raise ServeError(str(e)) from None
+            mine = self.variants.ids() if self.variants is not None else set()
+            if added.before - mine:  # another process added students too: read them all
+                self._reload_variants()
+            elif added.variants:  # only ours are new: register just them (O(new), not O(class))
+                self._add_variants(added.variants, added.stamp)
+
+    def _add_variants(self, added: list[StudentVariant], stamp) -> None:
+        """Make ``added`` (just written to variants.json) known here and in the gradebook."""
+        base = self.variants or Variants(
+            seed=self.quiz.seed, topic=self.quiz.topic, shuffle=False,
+            question_ids=[q.id for q in self.quiz.questions])
+        try:
+            record = self.book.register(self.quiz, replace(base, students=added), {})
+        except GradebookError as e:
+            raise ServeError(str(e)) from None
+        record.specs = {**self.record.specs, **record.specs}
+        self.record = record
+        self.variants = replace(base, students=base.students + added)
+        self._variants_stamp = stamp
+        for v in added:
+            self._quizzes.pop(v.student.id, None)
 
     def _stamp(self) -> tuple[int, int] | None:
-        try:
-            info = self.quiz_path.with_name(VARIANTS_FILE).stat()
-        except OSError:
-            return None
-        return info.st_mtime_ns, info.st_size
+        return file_stamp(self.quiz_path.with_name(VARIANTS_FILE))
 
     def _reload_variants(self) -> None:
         """variants.json as it now is on disk (the caller holds the key exclusively)."""

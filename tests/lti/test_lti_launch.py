@@ -158,3 +158,28 @@ def test_two_processes_adding_learners_lose_none(tmp_path, quiz_folder):
     assert variants.ids() == {f"p{w}-{i}" for w in range(2) for i in range(4)}
     assert [q.params for q in variants.get("p1-3").questions] == \
         [q.params for q in student_questions(Quiz.load(path), "p1-3")]
+
+
+def test_learners_added_one_by_one_give_the_bytes_make_students_writes(tmp_path, quiz_folder):
+    """variants.json grown by splicing each new learner in is byte for byte what
+    `make --students` writes for the same roster (and stays one quizgen can read)."""
+    import shutil
+
+    from quizgen.model import Quiz
+    from quizgen.roster import Student, add_students, make_variants
+
+    shutil.copytree(quiz_folder, tmp_path / "q")
+    path = tmp_path / "q" / "quiz.json"
+    base = Quiz.load(path)
+    roster = [Student("u-1", "Ann Lee"), Student("u-2", "王小明\u2028"), Student("u-3")]
+    assert add_students(path, base, roster[:1]).before == set()
+    again = add_students(path, base, roster[:1])
+    assert again.variants == [] and again.before == {"u-1"}
+    add_students(path, base, roster[1:])
+    written = path.with_name("variants.json").read_text(encoding="utf-8")
+    assert written == make_variants(base, roster).to_json()
+    empty = Variants(seed=base.seed, topic=base.topic, shuffle=False,
+                     question_ids=[q.id for q in base.questions])
+    empty.save(path.with_name("variants.json"))
+    add_students(path, base, roster)
+    assert path.with_name("variants.json").read_text(encoding="utf-8") == written
