@@ -274,9 +274,9 @@ class LtiTool:
             room = self.rooms[chosen["quiz"]]
             link = self.save_link(claims, launch.get_client_id(), room.slug)
             role = role_of(claims)
-            lang = "zh" if str(claims.get(LTI + "launch_presentation", {}).get("locale", "")
-                               if isinstance(claims.get(LTI + "launch_presentation"), dict)
-                               else "").lower().startswith("zh") else None
+            presentation = claims.get(LTI + "launch_presentation")
+            locale = presentation.get("locale") if isinstance(presentation, dict) else None
+            lang = "zh" if str(locale or "").lower().startswith("zh") else None
             if role == "teacher":
                 response = Response(status=303, headers={"Location": room.url("/admin")})
                 room.start_session(request, response, "teacher", None, lang=lang)
@@ -294,7 +294,10 @@ class LtiTool:
 
         @app.post("/choose")
         def choose() -> Response:
-            launch = self.restore(request.form.get("launch", ""))
+            try:
+                launch = self.restore(request.form.get("launch", ""))
+            except LaunchRefused as e:  # the platform left lti.json since the request
+                return refused(e)
             room = self.rooms.get(request.form.get("quiz", ""))
             if launch is None:
                 return refused(LaunchRefused("deep linking", "this choice was made already or "
