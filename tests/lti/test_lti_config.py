@@ -178,3 +178,14 @@ def test_what_a_platform_answers_is_read_at_bounded_cost(hostile_platform, path,
     assert time.monotonic() - started < 4
     assert session.get(hostile_platform + "/ok").json() == {"keys": []}
     assert isinstance(PlatformResponseError("x"), requests.RequestException)
+
+
+def test_the_lti_bench_keeps_running():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "bench/lti.py", "--learners", "3", "--questions", "2",
+                           "--repeats", "2"], cwd=root, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "first launch" in done.stdout and "(2 received)" in done.stdout
