@@ -12,7 +12,9 @@ A family module (see ``optimizers/adam_step.py`` for a complete one) defines
     mistakes(params) -> list[Mistake]                             named wrong answers
 
 and optionally ``kind(params)``, ``tolerance(params)``, ``variables(params)`` and
-``choices(params)`` where these depend on the sampled parameters. Conceptual items (choice and
+``choices(params)`` where these depend on the sampled parameters. A family with an expression
+variant declares its variables as ``"name:domain"`` and defines ``evaluate(params, values)``,
+the quantity computed by ``reference/`` at given values of them (see ``_formula.py``). Conceptual items (choice and
 true/false) live in ``concepts/<topic>.toml`` and are served through the same interface.
 Families know nothing of file formats. Instructors' course banks (``quizgen.bank``) add
 families from folders outside the package; ``families()`` mixes them in while in use.

@@ -5,12 +5,15 @@ the reference answer equals the family's independent SymPy closed form (and the 
 where the family has an ``oracle`` hook), that the key grades itself correct, that every named
 mistake grades incorrect with its own feedback, that numbers are finite, that both languages are
 present, and that every formula converts for every document export (all seeds of a family go
-through each writer as one quiz, in both languages).
+through each writer as one quiz, in both languages). An expression question's closed form and
+stored key are also compared, at points inside the variables' domains, with the quantity the
+family's ``evaluate`` hook computes with ``reference/``.
 """
 
 from __future__ import annotations
 
 import math
+import random
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from question_bank import DIFFICULTIES, Family, families
+from question_bank import BUILTIN, DIFFICULTIES, Family, families
 from quizgen.bank.errors import describe
 from quizgen.batch import grade_answer
 from quizgen.model import Question, Quiz
@@ -26,6 +29,7 @@ from quizgen.sampling import build_question, rng_for, select_families
 
 DOCUMENT_FORMATS = ("html", "pdf")  # formats that typeset every formula
 RTOL = 1e-9
+REFERENCE_POINTS = 5  # points per expression question at which the reference is evaluated
 
 
 @dataclass
@@ -84,11 +88,13 @@ def check_question(family: Family, q: Question) -> list[str]:
         if oracle is not None and not _close(got, _as_floats(oracle)):
             problems.append(f"answer {q.answer!r} != PyTorch oracle {oracle!r}")
     elif q.kind == "expression":
+        from question_bank._formula import text
         from quizgen.grading import check
 
-        closed = str(family.closed_form(q.params))
+        closed = text(family.closed_form(q.params))
         if check(closed, q.answer, kind="expression", variables=q.vars).status != "correct":
             problems.append(f"answer {q.answer!r} != closed form {closed}")
+        problems += reference_problems(family, q.params, q.vars, q.answer, seed=q.id)
     for lang in ("en", "zh"):
         if not q.prompt.get(lang, "").strip() or not q.solution.get(lang):
             problems.append(f"missing {lang} prompt or solution")
@@ -100,6 +106,43 @@ def check_question(family: Family, q: Question) -> list[str]:
             verdict = grade_answer(q, _text(m.value), lang)
             if verdict.status != "incorrect" or verdict.feedback != m.feedback.get(lang):
                 problems.append(f"mistake {m.name!r} grades {verdict.status} ({lang})")
+    return problems
+
+
+def reference_problems(family: Family, params: dict, variables: list[str], key: str,
+                       seed: object = 0, points: int = REFERENCE_POINTS) -> list[str]:
+    """The closed form and the stored key against ``evaluate(params, values)`` (the family's
+    reference computation) at ``points`` points drawn inside the variables' domains."""
+    import sympy as sp
+
+    from question_bank import _formula
+    from quizgen.grading.numeric import evaluate_scalar
+    from quizgen.grading.parser import parse
+
+    evaluate = getattr(family.module, "evaluate", None)
+    if evaluate is None:
+        # A course bank's formula is its own definition; a built-in one needs its reference.
+        builtin = family.origin == BUILTIN
+        return ["an expression question needs an evaluate(params, values) hook"] if builtin else []
+    undeclared = [v for v in variables if ":" not in v]
+    if undeclared:
+        return [f"variables {undeclared} declare no domain (write name:domain)"]
+    domains = _formula.reference_domains(family.module, variables)
+    closed = family.closed_form(params)
+    symbol = {s.name: s for s in closed.free_symbols}
+    stored = parse(str(key), tuple(domains))
+    rng = random.Random(f"{family.id}:{seed}")
+    problems = []
+    for _ in range(points):
+        values = {name: _formula.draw(domain, rng) for name, domain in domains.items()}
+        want = float(evaluate(params, dict(values)))
+        exact = {symbol[n]: sp.Rational(v) for n, v in values.items() if n in symbol}
+        got = {"closed form": complex(sp.N(closed.subs(exact), 30)),
+               "stored key": complex(evaluate_scalar(stored, values))}
+        for what, value in got.items():
+            if not (abs(value.imag) <= 1e-12 * max(1.0, abs(value.real))
+                    and math.isclose(value.real, want, rel_tol=RTOL, abs_tol=1e-12)):
+                problems.append(f"{what} {value.real!r} != reference {want!r} at {values}")
     return problems
 
 

@@ -15,8 +15,8 @@ def test_the_whole_bank_passes_on_a_fast_setting():
     assert reports and all(r.ok for r in reports), [r.failures[:3] for r in reports if not r.ok]
 
 
-def _broken(**overrides) -> Family:
-    base = families()["clipping.clip_grad_norm"].module
+def _broken(family_id: str = "clipping.clip_grad_norm", **overrides) -> Family:
+    base = families()[family_id].module
     attrs = {name: getattr(base, name) for name in dir(base) if not name.startswith("__")}
     return Family(types.SimpleNamespace(**{**attrs, **overrides}))
 
@@ -42,6 +42,29 @@ def test_a_formula_that_does_not_convert_is_reported_with_its_question():
     family = _broken(prompt=lambda params, lang: base.prompt(params, lang) + r" $\frac{1}{$")
     report = validate_family(family, seeds=2, formats=["html"])
     assert any(f.startswith("html") and "seed" in f for f in report.failures)
+
+
+# averaging.effective_window asks for a formula in about half of its difficulty-3 variants
+FORMULA_FAMILY = "averaging.effective_window"
+
+
+def test_an_expression_family_without_its_reference_evaluation_is_reported():
+    report = validate_family(_broken(FORMULA_FAMILY, evaluate=None), seeds=12, formats=[])
+    assert any("needs an evaluate" in f for f in report.failures), report.failures
+
+
+def test_an_expression_whose_reference_disagrees_is_reported():
+    family = _broken(FORMULA_FAMILY, evaluate=lambda params, values: 1.0)
+    report = validate_family(family, seeds=12, formats=[])
+    assert any("!= reference" in f for f in report.failures), report.failures
+
+
+def test_a_variable_without_a_domain_is_reported():
+    base = families()[FORMULA_FAMILY].module
+    family = _broken(FORMULA_FAMILY, variables=lambda params: [
+        v.split(":")[0] for v in base.variables(params)])
+    report = validate_family(family, seeds=12, formats=[])
+    assert any("declare no domain" in f for f in report.failures), report.failures
 
 
 def test_cli_prints_a_table_and_exits_zero():

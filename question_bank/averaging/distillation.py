@@ -9,7 +9,9 @@ where the KL is ``F.kl_div(F.log_softmax(z_s/T), F.softmax(z_t/T), reduction='ba
 and the CE is at temperature 1.
 
 Difficulty 1: the teacher's soft targets (a vector). 2: the soft term :math:`T^2\,\mathrm{KL}`
-for one sample. 3: the whole loss for one sample, or the batch mean over two samples.
+for one sample. 3: the whole loss for one sample, or the batch mean over two samples; or, half
+the time at difficulty 2, the soft term's gradient with respect to a student logit as a formula,
+T (q_i - p_i).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
+from question_bank import _formula
 from question_bank._format import num, row
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -42,6 +45,8 @@ def _logits(rng: random.Random) -> list[int]:
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 2 and rng.random() < 0.5:
+        return {"formula": True, "ask": "soft_gradient"}
     batch = 2 if difficulty == 3 and rng.random() < 0.5 else 1
     while True:
         params = {
@@ -57,7 +62,13 @@ def sample(rng: random.Random, difficulty: int) -> dict:
 
 
 def kind(params: dict) -> str:
+    if params.get("formula"):
+        return "expression"
     return "vector" if params["ask"] == "soft_targets" else "number"
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
 
 
 def _tensors(params: dict):
@@ -74,6 +85,8 @@ def _result(params: dict):
 
 
 def answer(params: dict):
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     r = _result(params)
     if params["ask"] == "soft_targets":
         return r.teacher_probs[0].tolist()
@@ -101,6 +114,8 @@ def _log_softmax(z, temp) -> list[sp.Expr]:
 
 
 def closed_form(params: dict):
+    if params.get("formula"):
+        return _formula_value(params)
     temp, alpha = sp.Integer(params["T"]), sp.Rational(str(params["alpha"]))
     if params["ask"] == "soft_targets":
         return sp.Matrix([sp.exp(x) for x in _log_softmax(params["teacher"][0], temp)])
@@ -117,6 +132,8 @@ def closed_form(params: dict):
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     value = answer(params)
     return row(value, 8) if params["ask"] == "soft_targets" else num(value, 8)
 
@@ -138,6 +155,8 @@ def _samples_text(params: dict, lang: str) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     temp, ask = params["T"], params["ask"]
     if ask == "soft_targets":
         zt = row(params["teacher"][0])
@@ -177,6 +196,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     r = _result(params)
     temp = params["T"]
     lines = []
@@ -216,6 +237,17 @@ FEEDBACK = {
         "en": "The soft term is multiplied by T^2 so its gradients keep their scale as T "
               "grows; you left it out.",
         "zh": "软损失要乘以 T^2，使其梯度的量级不随 T 变化；你漏掉了这个因子。",
+    },
+    "chain_rule_missed": {
+        "en": "The student's logits enter the softmax divided by T, so the chain rule brings a "
+              "factor 1/T: T^2 (q - p) / T = T (q - p).",
+        "zh": "学生的 logits 先除以 T 再进 softmax，链式法则会带来 1/T 的因子："
+              "T^2 (q - p) / T = T (q - p)。",
+    },
+    "gradient_sign": {
+        "en": "The gradient of the KL with respect to the student's logit is q - p (student "
+              "minus teacher): it pushes q towards p when descending.",
+        "zh": "KL 对学生 logit 的梯度是 q - p（学生减教师）：沿负梯度下降时 q 向 p 靠近。",
     },
     "t_one_side": {
         "en": "Both distributions use the same temperature: the student's softmax is of z_s / T "
@@ -281,6 +313,8 @@ def _variant(params: dict, **change) -> float:
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     if params["ask"] == "soft_targets":
         z = params["teacher"][0]
         found = [("no_temperature", _soft(z, 1)), ("times_temperature", _soft(z, 1 / params["T"]))]
@@ -291,3 +325,63 @@ def mistakes(params: dict) -> list[Mistake]:
         names = ["alpha_on_hard", "missing_t2", "t_in_hard", "kl_swapped"]
         found = [(n, _variant(params, **{n: True})) for n in names]
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]
+
+
+# -- the formula variant: d(T^2 KL)/dz_i in the soft probabilities q_i, p_i and T ---------------
+FORMULA_VARIABLES = ["q:unit_interval", "p:unit_interval", "T:positive"]
+Q, P, T_SYMBOL = _formula.symbols(*FORMULA_VARIABLES)
+NAMES = {}
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    r"""d/dz_i of T^2 sum_j p_j (ln p_j - ln q_j), q = softmax(z/T): dq_j/dz_i = q_j
+    (delta_ij - q_i) / T, so the sum is T^2 (q_i - p_i) / T."""
+    return T_SYMBOL * (Q - P)
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """Autograd through reference.averaging.distillation_loss (alpha = 1, the soft term) on two
+    classes whose logits give the student q and the teacher p at temperature T."""
+    temp, q, p = values["T"], values["q"], values["p"]
+    student = torch.tensor([[temp * math.log(q / (1 - q)), 0.0]], dtype=torch.float64,
+                           requires_grad=True)
+    teacher = torch.tensor([[temp * math.log(p / (1 - p)), 0.0]], dtype=torch.float64)
+    result = distillation_loss(student, teacher, torch.tensor([0]), temp, 1.0)
+    result.loss.backward()
+    return student.grad[0, 0].item()
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    loss = ("T^2\\,\\mathrm{KL}(p^T \\,\\|\\, q^T)")
+    if lang == "zh":
+        return (f"知识蒸馏的软损失为 ${loss}$（PyTorch 写法：F.kl_div(F.log_softmax(z_s / T), "
+                f"F.softmax(z_t / T), reduction='batchmean') * T * T，一个样本），其中 "
+                f"$q^T = \\operatorname{{softmax}}(z_s / T)$ 是学生的软概率，$p^T = "
+                f"\\operatorname{{softmax}}(z_t / T)$ 是教师的软目标。设某一类的 $q^T_i = q$、"
+                f"$p^T_i = p$。写出软损失对学生这一类 logit $z_{{s,i}}$ 的梯度关于 $q, p, T$ 的"
+                f"表达式，变量输入为 q、p、T。")
+    return (f"The soft term of knowledge distillation is ${loss}$ (in PyTorch "
+            f"F.kl_div(F.log_softmax(z_s / T), F.softmax(z_t / T), reduction='batchmean') * T * "
+            f"T, for one sample), where $q^T = \\operatorname{{softmax}}(z_s / T)$ are the "
+            f"student's soft probabilities and $p^T = \\operatorname{{softmax}}(z_t / T)$ the "
+            f"teacher's soft targets. For one class, $q^T_i = q$ and $p^T_i = p$. Give the "
+            f"gradient of the soft term with respect to the student's logit $z_{{s,i}}$ of "
+            f"that class as an expression in $q$, $p$ and $T$; type them as q, p and T.")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    return [("对 softmax 的 logit 求导，KL（或软交叉熵）的梯度是 $q_i - p_i$；" if zh else
+             "With respect to a softmax logit, the KL (or the soft cross-entropy) has gradient "
+             "$q_i - p_i$; ")
+            + ("logit 先除以 $T$，链式法则带来 $1/T$，再乘以 $T^2$：" if zh else
+               "the logit is divided by $T$ first (a factor $1/T$), and the term is scaled by "
+               "$T^2$: ")
+            + "$\\frac{\\partial}{\\partial z_{s,i}} = T^2 \\cdot \\frac{q - p}{T} = "
+            + f"{answer_tex(params)}$",
+            ("答案：" if zh else "Answer: ") + f"${answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    return [("missing_t2", (Q - P) / T_SYMBOL), ("chain_rule_missed", T_SYMBOL**2 * (Q - P)),
+            ("gradient_sign", T_SYMBOL * (P - Q))]

@@ -6,7 +6,8 @@ weights sum to 1 and the effective window is :math:`1/(1-\beta)`; the half-life 
 
 Difficulty 1: the window for a decay. 2: the half-life for a decay. 3: the window or half-life of
 a BatchNorm layer's running statistics, given torch's ``momentum`` (the weight of the *new*
-value, so :math:`\beta = 1 - \text{momentum}`).
+value, so :math:`\beta = 1 - \text{momentum}`), as a number, or half the time as a formula in the
+decay (or the momentum).
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ import math
 import random
 
 import sympy as sp
+import torch
 
+from question_bank import _formula
 from question_bank._format import num
 from quizgen.model import Mistake
-from reference.averaging import effective_window, half_life
+from reference.averaging import effective_window, ema_update, ema_update_alpha, half_life
 
 ID = "averaging.effective_window"
 TOPIC = "averaging"
@@ -34,12 +37,17 @@ def sample(rng: random.Random, difficulty: int) -> dict:
         return {"decay": rng.choice(DECAYS), "ask": "window", "given": "decay"}
     if difficulty == 2:
         return {"decay": rng.choice(DECAYS), "ask": "half_life", "given": "decay"}
+    if rng.random() < 0.5:
+        return {"formula": True, "ask": rng.choice(["window", "half_life"]),
+                "given": rng.choice(["decay", "momentum"])}
     momentum = rng.choice(MOMENTA)
     return {"momentum": momentum, "decay": round(1 - momentum, 10),
             "ask": rng.choice(["window", "half_life"]), "given": "momentum"}
 
 
 def answer(params: dict) -> float:
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     if params["ask"] == "window":
         return effective_window(params["decay"])
     return half_life(params["decay"])
@@ -64,6 +72,8 @@ def oracle(params: dict) -> float:
 
 
 def closed_form(params: dict) -> sp.Expr:
+    if params.get("formula"):
+        return _formula_value(params)
     beta = 1 - sp.Rational(str(params["momentum"])) if params["given"] == "momentum" else (
         sp.Rational(str(params["decay"])))
     if params["ask"] == "window":
@@ -72,7 +82,19 @@ def closed_form(params: dict) -> sp.Expr:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     return num(answer(params), 8)
+
+
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    if not params.get("formula"):
+        return []
+    return ["beta:unit_interval" if params["given"] == "decay" else "m:unit_interval"]
 
 
 def tolerance(params: dict) -> dict:
@@ -80,6 +102,8 @@ def tolerance(params: dict) -> dict:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     ask = params["ask"]
     if params["given"] == "momentum":
         m = num(params["momentum"])
@@ -110,6 +134,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     beta = num(params["decay"])
     lines = []
     if params["given"] == "momentum":
@@ -164,6 +190,8 @@ FEEDBACK = {
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     beta = params["decay"]
     found = []
     if params["ask"] == "window":
@@ -179,3 +207,92 @@ def mistakes(params: dict) -> list[Mistake]:
         if params["given"] == "momentum":
             found.append(("momentum_as_decay", math.log(0.5) / math.log(params["momentum"])))
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]
+
+
+# -- the formula variant: the window or half-life in beta (or in BatchNorm's momentum m) --------
+BETA, M = _formula.symbols("beta:unit_interval", "m:unit_interval")
+NAMES = {BETA: r"\beta"}
+
+
+def _decay(params: dict) -> sp.Expr:
+    return BETA if params["given"] == "decay" else 1 - M
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    beta = _decay(params)
+    return 1 / (1 - beta) if params["ask"] == "window" else sp.log(sp.Rational(1, 2)) / sp.log(beta)
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """Read off the impulse response of reference.averaging's EMA step (decay convention, or
+    torch BatchNorm's momentum convention): the newest value's weight and the ratio of
+    consecutive weights."""
+    zero, one = torch.zeros(1, dtype=torch.float64), torch.ones(1, dtype=torch.float64)
+    if params["given"] == "decay":
+        first = ema_update(zero, one, values["beta"])
+        second = ema_update(first, zero, values["beta"])
+    else:
+        first = ema_update_alpha(zero, one, values["m"])
+        second = ema_update_alpha(first, zero, values["m"])
+    newest, ratio = first.item(), second.item() / first.item()
+    return 1 / newest if params["ask"] == "window" else math.log(0.5) / math.log(ratio)
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    window = params["ask"] == "window"
+    if params["given"] == "momentum":
+        if lang == "zh":
+            what = ("有效窗口 $1/(1-\\beta)$（它大约平均了多少个 batch，$\\beta$ 为衰减系数）"
+                    if window else "半衰期（一个 batch 的统计量的权重减半需要多少次更新，可以不是整数）")
+            return (f"torch.nn.BatchNorm2d(64, momentum=m) 在训练时用 "
+                    f"$\\hat x_{{\\text{{new}}}} = (1 - m) \\hat x + m x_t$ 更新 running_mean"
+                    f"（$0 < m < 1$）。写出它的{what}关于 $m$ 的表达式，变量输入为 m。")
+        what = ("effective window $1/(1-\\beta)$, $\\beta$ being its decay (how many batches "
+                "it averages over)" if window else "half-life (the number of updates after "
+                "which one batch's statistic has half its initial weight, not necessarily whole)")
+        return (f"torch.nn.BatchNorm2d(64, momentum=m) updates running_mean in training as "
+                f"$\\hat x_{{\\text{{new}}}} = (1 - m) \\hat x + m x_t$, with $0 < m < 1$. Give "
+                f"its {what} as an expression in $m$; type it as m.")
+    rule = "\\bar\\theta_t = \\beta \\bar\\theta_{t-1} + (1 - \\beta) \\theta_t"
+    if lang == "zh":
+        what = ("有效窗口（它大约平均了多少个值，即各权重之和除以最新值的权重）" if window
+                else "半衰期：一个值进入平均后，再经过多少次更新它的权重减为一半（可以不是整数）")
+        return (f"一个指数移动平均 ${rule}$ 的衰减系数为 $0 < \\beta < 1$。写出它的{what}关于 "
+                f"$\\beta$ 的表达式，变量输入为 beta（或 β）。")
+    what = ("effective window (roughly how many values it averages: the sum of the weights "
+            "over the newest value's weight)" if window else "half-life: after how many "
+            "further updates a value's weight in the average has halved (not necessarily whole)")
+    return (f"An exponential moving average ${rule}$ has decay $0 < \\beta < 1$. Give its "
+            f"{what} as an expression in $\\beta$; type it as beta (or β).")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    lines = []
+    if params["given"] == "momentum":
+        lines.append("torch 的 momentum 是新值的权重，所以 $\\beta = 1 - m$" if zh
+                     else "torch's momentum is the new value's weight, so $\\beta = 1 - m$")
+    lines.append("$k$ 步之前的值的权重为 $(1-\\beta)\\beta^k$，所有权重之和为 1。" if zh
+                 else "A value seen $k$ updates ago has weight $(1-\\beta)\\beta^k$; the weights "
+                 "sum to 1.")
+    if params["ask"] == "window":
+        lines.append(f"$N = \\frac{{1}}{{1 - \\beta}} = {answer_tex(params)}$")
+    else:
+        lines.append(f"$\\beta^h = \\frac{{1}}{{2}} \\Rightarrow h = "
+                     f"\\frac{{\\ln(1/2)}}{{\\ln \\beta}} = {answer_tex(params)}$")
+    return lines + [("答案：" if zh else "Answer: ") + f"${answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    beta, half = _decay(params), sp.Rational(1, 2)
+    momentum = params["given"] == "momentum"
+    if params["ask"] == "window":
+        found = [("momentum_as_decay", 1 / (1 - M)) if momentum else ("inverse_decay", 1 / BETA),
+                 ("mean_age", beta / (1 - beta))]
+    else:
+        found = [("first_order_approx", sp.log(2) / (1 - beta)),
+                 ("window_instead", 1 / (1 - beta)),
+                 ("inverted_log", sp.log(beta) / sp.log(half))]
+        if momentum:
+            found.append(("momentum_as_decay", sp.log(half) / sp.log(M)))
+    return found

@@ -7,7 +7,9 @@ Difficulty 1: three scalar values, the start stated (a copy of the first value,
 correction :math:`\hat\theta_t = \bar\theta_t/(1-\beta^t)` after 2 or 3 values. 3: torch's
 ``AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay))`` on a two-entry parameter:
 its first ``update_parameters`` call copies the model (no zero start, no bias), later calls
-lerp; the answer is the averaged parameter (a vector).
+lerp; the answer is the averaged parameter (a vector). At difficulty 2 and 3, two questions in
+five ask instead for a formula: the average after k updates with a constant input c, from zero
+(raw or bias-corrected) or from a start value a.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import torch
 from torch.optim.swa_utils import AveragedModel as TorchAveragedModel
 from torch.optim.swa_utils import get_ema_multi_avg_fn
 
+from question_bank import _formula
 from question_bank._format import nonzero, num, par, row
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -31,6 +34,10 @@ KIND = "number"
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty > 1 and rng.random() < 0.4:
+        start = rng.choice(["zero", "zero", "value"])
+        return {"formula": True, "start": start,
+                "corrected": start == "zero" and rng.random() < 0.5}
     if difficulty == 1:
         return {"values": [nonzero(rng, -2, 6, 1) for _ in range(3)],
                 "decay": rng.choice([0.9, 0.8, 0.75, 0.6]),
@@ -46,7 +53,15 @@ def sample(rng: random.Random, difficulty: int) -> dict:
 
 
 def kind(params: dict) -> str:
+    if params.get("formula"):
+        return "expression"
     return "vector" if params["torch"] else "number"
+
+
+def variables(params: dict) -> list[str]:
+    if not params.get("formula"):
+        return []
+    return FORMULA_VARIABLES + (["a:real"] if params["start"] == "value" else [])
 
 
 class _Weights(torch.nn.Module):
@@ -82,6 +97,8 @@ def history(params: dict) -> list:
 
 
 def answer(params: dict):
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     return history(params)[-1]
 
 
@@ -106,6 +123,8 @@ def oracle(params: dict):
 def closed_form(params: dict):
     r"""The unrolled sum: :math:`\bar\theta_k = (1-\beta)\sum_i \beta^{k-i}\theta_i` from zero,
     with :math:`\beta^{k-1}\theta_1` in place of the first term when the first value is copied."""
+    if params.get("formula"):
+        return _formula_value(params)
     beta = sp.Rational(str(params["decay"]))
     k = len(params["values"])
     columns = ([params["values"]] if not params["torch"]
@@ -125,6 +144,8 @@ def closed_form(params: dict):
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     value = answer(params)
     return row(value, 8) if params["torch"] else num(value, 8)
 
@@ -139,6 +160,8 @@ def _values_tex(params: dict, lang: str) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     beta, k, values = num(params["decay"]), len(params["values"]), _values_tex(params, lang)
     rule = "\\bar\\theta_t = \\beta \\bar\\theta_{t-1} + (1 - \\beta) \\theta_t"
     if params["torch"]:
@@ -172,6 +195,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     beta = num(params["decay"])
     show = row if params["torch"] else num
     steps = _averaged_model(params) if params["torch"] else _averages(params)
@@ -255,6 +280,11 @@ FEEDBACK = {
               "1 - beta^t, not 1 - beta^(t-1).",
         "zh": "校正用的是已经平均过的值的个数：t 个值对应 1 - beta^t，而不是 1 - beta^(t-1)。",
     },
+    "start_dropped": {
+        "en": "You dropped the start value: after k updates it still has weight beta^k in the "
+              "average, beside (1 - beta^k) c from the inputs.",
+        "zh": "你丢掉了起始值：k 次更新后它在平均值中仍有 beta^k 的权重，输入 c 的总权重为 1 - beta^k。",
+    },
     "corrected_copy": {
         "en": "A copy-started EMA has no zero bias; dividing it by 1 - beta^t over-corrects.",
         "zh": "以副本为起点的 EMA 没有零偏差；再除以 1 - beta^t 就过度校正了。",
@@ -263,6 +293,8 @@ FEEDBACK = {
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     beta, start = params["decay"], params["start"]
     correct = "right" if params["corrected"] else "none"
     found = [("swapped_decay", _ema(params, 1 - beta, start, correct))]
@@ -277,3 +309,83 @@ def mistakes(params: dict) -> list[Mistake]:
         found += [("copied_first", _ema(params, beta, "first")),
                   ("corrected_unasked", _ema(params, beta, "zero", "right"))]
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]
+
+
+# -- the formula variant: k updates with a constant input c -------------------------------------
+FORMULA_VARIABLES = ["c:real", "beta:unit_interval", "k:positive_integer"]
+C, BETA, K, A = _formula.symbols(*FORMULA_VARIABLES, "a:real")
+NAMES = {}
+
+
+def _unrolled(params: dict, beta: sp.Expr, k: sp.Expr) -> sp.Expr:
+    """The EMA after k constant inputs c: the start keeps beta^k, the inputs share the rest."""
+    start = A if params["start"] == "value" else 0
+    return beta**k * start + (1 - beta**k) * C
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    raw = _unrolled(params, BETA, K)
+    return sp.simplify(raw / (1 - BETA**K)) if params["corrected"] else raw
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """reference.averaging.exponential_moving_average over k copies of c (after a, as the
+    copied first value, when the average starts there)."""
+    inputs = [values["c"]] * int(values["k"])
+    if params["start"] == "value":
+        result = exponential_moving_average([values["a"], *inputs], values["beta"])
+    else:
+        result = exponential_moving_average(inputs, values["beta"], start="zero",
+                                            bias_correction=params["corrected"])
+    return result.corrected[-1].item()
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    rule = "\\bar\\theta_t = \\beta \\bar\\theta_{t-1} + (1 - \\beta) \\theta_t"
+    zero = params["start"] == "zero"
+    if lang == "zh":
+        start = ("从零开始（$\\bar\\theta_0 = 0$）" if zero
+                 else "从起始值 $\\bar\\theta_0 = a$ 开始")
+        what = ("偏差校正后的 $\\hat\\theta_k = \\bar\\theta_k / (1 - \\beta^k)$"
+                if params["corrected"] else "$\\bar\\theta_k$")
+        names = "c、beta、k" + ("、a" if not zero else "")
+        return (f"指数移动平均 ${rule}$（衰减系数 $0 < \\beta < 1$ 是旧平均值的权重）{start}，"
+                f"之后连续 $k$ 次输入同一个值 $\\theta_t = c$。写出 {what} 的表达式，"
+                f"变量输入为 {names}。")
+    start = ("It starts from zero, $\\bar\\theta_0 = 0$" if zero
+             else "It starts from $\\bar\\theta_0 = a$")
+    what = ("the bias-corrected average $\\hat\\theta_k = \\bar\\theta_k / (1 - \\beta^k)$"
+            if params["corrected"] else "the average $\\bar\\theta_k$")
+    names = "c, beta, k" + (" and a" if not zero else "")
+    return (f"An exponential moving average ${rule}$ (the decay $0 < \\beta < 1$ weights the "
+            f"old average) receives the same value $\\theta_t = c$ for $k$ updates in a row. "
+            f"{start}. Give {what} after these $k$ updates as an expression; type the "
+            f"variables as {names}.")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    lines = [("展开递推：" if zh else "Unrolling the recursion: ")
+             + "$\\bar\\theta_k = \\beta^k \\bar\\theta_0 + (1 - \\beta) \\sum_{i=0}^{k-1} "
+               "\\beta^i c = \\beta^k \\bar\\theta_0 + (1 - \\beta^k) c$"]
+    if params["corrected"]:
+        raw = _formula.latex(_unrolled(params, BETA, K))
+        lines.append(("从零开始，所以 " if zh else "From zero, ")
+                     + f"$\\bar\\theta_k = {raw}$, $\\hat\\theta_k = "
+                       f"\\frac{{\\bar\\theta_k}}{{1 - \\beta^k}} = {answer_tex(params)}$"
+                     + ("：偏差校正恰好消除了零起点的偏差。" if zh
+                        else ": the correction removes exactly the zero start's bias."))
+    return lines + [("答案：" if zh else "Answer: ") + f"${answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    raw = _unrolled(params, BETA, K)
+    if params["corrected"]:  # swapping the decay is invisible here: any weights correct to c
+        return [("no_bias_correction", raw), ("off_by_one", raw / (1 - BETA ** (K - 1)))]
+    found = [("swapped_decay", _unrolled(params, 1 - BETA, K))]
+    if params["start"] == "zero":
+        found += [("corrected_unasked", C), ("off_by_one", _unrolled(params, BETA, K - 1))]
+    else:
+        found += [("start_dropped", (1 - BETA**K) * C),
+                  ("off_by_one", _unrolled(params, BETA, K - 1))]
+    return found

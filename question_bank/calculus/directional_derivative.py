@@ -71,7 +71,14 @@ def kind(params: dict) -> str:
 
 
 def variables(params: dict) -> list[str]:
-    return ["x", "y"] if params["ask"] == "expression" else []
+    return ["x:real", "y:real"] if params["ask"] == "expression" else []
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """The expression variant at (x, y), from reference.calculus (torch autograd)."""
+    direction = [float(c) for c in _direction_vector(params)]
+    return directional_derivative(function(params), (x, y), [values["x"], values["y"]],
+                                  direction).value
 
 
 def tolerance(params: dict) -> dict:

@@ -1,7 +1,9 @@
 """Gradient clipping by global L2 norm, as torch.nn.utils.clip_grad_norm_ does it.
 
 Difficulty 1: one gradient tensor, ask the clipped vector. 2: two tensors, ask the clip
-coefficient or the global norm. 3: three tensors, ask one tensor's clipped gradient. The
+coefficient or the global norm. 3: three tensors, ask one tensor's clipped gradient. Half the
+time, difficulty 2 and 3 ask instead for the global norm or a tensor's clipped norm as a formula
+in the per-tensor norms a, b and max_norm tau. The
 convention stated: the norm is taken over all tensors together, the coefficient is
 max_norm / (norm + 1e-6) capped at 1, and every tensor is multiplied by it.
 """
@@ -13,6 +15,7 @@ import random
 import sympy as sp
 import torch
 
+from question_bank import _formula
 from question_bank._format import num, row
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -27,6 +30,8 @@ TORCH_EPS = 1e-6  # torch adds this to the norm before dividing
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty > 1 and rng.random() < 0.5:
+        return {"formula": True, "ask": "total_norm" if difficulty == 2 else "clipped_norm"}
     n_tensors = difficulty
     sizes = [rng.randint(2, 3) for _ in range(n_tensors)]
     grads = [[rng.randint(-6, 6) for _ in range(n)] for n in sizes]
@@ -37,7 +42,13 @@ def sample(rng: random.Random, difficulty: int) -> dict:
 
 
 def kind(params: dict) -> str:
+    if params.get("formula"):
+        return "expression"
     return "vector" if params["ask"] == "clipped" else "number"
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
 
 
 @per_variant
@@ -47,6 +58,8 @@ def _result(params: dict):
 
 
 def answer(params: dict):
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     r = _result(params)
     if params["ask"] == "clipped":
         return r.grads[-1].tolist()
@@ -55,6 +68,8 @@ def answer(params: dict):
 
 def closed_form(params: dict):
     """Pascanu et al. (2013) with torch's epsilon, in exact arithmetic."""
+    if params.get("formula"):
+        return _formula_value(params)
     grads = [[sp.Integer(x) for x in g] for g in params["grads"]]
     norm = sp.sqrt(sum(x**2 for g in grads for x in g))
     max_norm = sp.Rational(str(params["max_norm"]))
@@ -65,6 +80,8 @@ def closed_form(params: dict):
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params))
     value = answer(params)
     return row(value, 8) if params["ask"] == "clipped" else num(value, 8)
 
@@ -80,6 +97,8 @@ def _tensors_tex(params: dict) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     tensors, max_norm = _tensors_tex(params), num(params["max_norm"])
     last = NAMES[len(params["grads"]) - 1]
     if lang == "zh":
@@ -110,6 +129,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     r = _result(params)
     squares = " + ".join(f"{num(x)}^2" if x >= 0 else f"({num(x)})^2"
                          for g in params["grads"] for x in g)
@@ -173,6 +194,8 @@ FEEDBACK = {
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     grads, max_norm = params["grads"], params["max_norm"]
     total = _norm([x for g in grads for x in g])
     last = grads[-1]
@@ -193,3 +216,70 @@ def mistakes(params: dict) -> list[Mistake]:
         found.append(("sum_of_norms", sum(_norm(g) for g in grads)))
         found.append(("one_tensor", _norm(last)))
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]
+
+
+# -- the formula variant: in the per-tensor norms a, b and max_norm tau -------------------------
+FORMULA_VARIABLES = ["a:positive", "b:positive", "tau:positive"]
+A, B, TAU = _formula.symbols(*FORMULA_VARIABLES)
+EPS = sp.Rational(1, 10**6)  # TORCH_EPS, exactly
+
+
+def _clipped(norm: sp.Expr) -> sp.Expr:
+    return A * sp.Min(1, TAU / (norm + EPS))
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    total = sp.sqrt(A**2 + B**2)
+    return total if params["ask"] == "total_norm" else _clipped(total)
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """reference.nn.utils.clip_grad_norm on two one-entry gradients of norms a and b."""
+    grads = [torch.tensor([values["a"]], dtype=torch.float64),
+             torch.tensor([values["b"]], dtype=torch.float64)]
+    result = clip_grad_norm(grads, values["tau"])
+    return result.total_norm if params["ask"] == "total_norm" else result.grads[0].abs().item()
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    convention = ("PyTorch 约定：对所有张量一起计算全局 $L_2$ 范数 $\\lVert g \\rVert$，系数为 "
+                  "$\\min(1, \\tau / (\\lVert g \\rVert + 10^{-6}))$，每个张量都乘以该系数"
+                  if lang == "zh" else
+                  "PyTorch's convention: one global $L_2$ norm $\\lVert g \\rVert$ over all "
+                  "tensors together, coefficient $\\min(1, \\tau / (\\lVert g \\rVert + "
+                  "10^{-6}))$, applied to every tensor")
+    if lang == "zh":
+        what = ("函数返回的总范数（裁剪前的全局 $L_2$ 范数）" if params["ask"] == "total_norm"
+                else "裁剪后 $g_a$ 的范数 $\\lVert g_a \\rVert$")
+        return (f"一个模型有两个参数张量，梯度 $g_a$、$g_b$ 的 $L_2$ 范数分别为 $a$ 和 $b$。"
+                f"用 torch.nn.utils.clip_grad_norm_ 裁剪，max_norm 为 $\\tau$（{convention}）。"
+                f"写出{what}关于 $a, b, \\tau$ 的表达式，变量输入为 a、b、tau（可用 min）。")
+    what = ("the total norm the function returns (the global $L_2$ norm before clipping)"
+            if params["ask"] == "total_norm" else "the norm $\\lVert g_a \\rVert$ of $g_a$ "
+            "after clipping")
+    return (f"A model has two parameter tensors whose gradients $g_a$ and $g_b$ have $L_2$ "
+            f"norms $a$ and $b$. They are clipped with torch.nn.utils.clip_grad_norm_ and "
+            f"max_norm $\\tau$ ({convention}). Give {what} as an expression in $a$, $b$ and "
+            f"$\\tau$; type them as a, b and tau (min is accepted).")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    lines = [("全局范数是各张量范数的 2-范数：" if zh
+              else "The global norm is the 2-norm of the per-tensor norms: ")
+             + "$\\lVert g \\rVert = \\sqrt{a^2 + b^2}$"]
+    if params["ask"] == "clipped_norm":
+        lines.append(("$g_a$ 乘以同一个系数，范数也乘以它：" if zh else
+                      "$g_a$ is multiplied by the common coefficient, and so is its norm: ")
+                     + f"$\\lVert g_a \\rVert = {answer_tex(params)}$")
+    return lines + [("答案：" if zh else "Answer: ") + f"${answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    if params["ask"] == "total_norm":
+        return [("sum_of_norms", A + B), ("one_tensor", B)]
+    # Not always_rescale (no cap at 1): it differs from the key only where tau > the norm,
+    # a corner of the domain the grader's 12 points miss about once in 150 verdicts.
+    total = sp.sqrt(A**2 + B**2)
+    return [("per_tensor", _clipped(A)), ("sum_of_norms", _clipped(A + B)),
+            ("inverted", A * sp.Min(1, total / TAU))]

@@ -10,7 +10,8 @@ Two label rules, named by their source:
 
 Difficulty 1: one real sample, D's probability, one-sided 0.9 (``F.binary_cross_entropy``).
 2: one sample, D's logit, a ganhacks label (``BCEWithLogitsLoss``). 3: a mini-batch of real and
-fake samples with one-sided smoothing, the mean loss.
+fake samples with one-sided smoothing, the mean loss. Half the time, difficulty 2 asks instead
+for the loss of one logit, or its gradient sigma(z) - y, as a formula in z and y.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
+from question_bank import _formula
 from question_bank._format import num, par, row
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -44,6 +46,8 @@ def _probability(rng: random.Random) -> float:
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 2 and rng.random() < 0.5:
+        return {"formula": True, "ask": rng.choice(["loss", "grad"])}
     if difficulty == 1:
         return {"scheme": "salimans", "input": "prob", "outputs": [_probability(rng)],
                 "real": [True]}
@@ -60,6 +64,14 @@ def sample(rng: random.Random, difficulty: int) -> dict:
             "real": real}
 
 
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
+
+
 def targets(params: dict) -> list[float]:
     """The labels the loss uses: given (ganhacks) or from reference.gan's one-sided rule."""
     if params["scheme"] == "ganhacks":
@@ -70,6 +82,8 @@ def targets(params: dict) -> list[float]:
 
 @per_variant
 def answer(params: dict) -> float:
+    if params.get("formula"):
+        return _formula_text(params)
     x = torch.tensor(params["outputs"], dtype=torch.float64)
     y = torch.tensor(targets(params), dtype=torch.float64)
     if params["input"] == "logit":
@@ -87,6 +101,8 @@ def oracle(params: dict) -> float:
 
 
 def closed_form(params: dict) -> sp.Expr:
+    if params.get("formula"):
+        return _formula_value(params)
     q = sp.Rational
     ys = ([q(str(t)) for t in params["targets"]] if params["scheme"] == "ganhacks"
           else [q(9, 10) if r else sp.Integer(0) for r in params["real"]])
@@ -99,6 +115,8 @@ def closed_form(params: dict) -> sp.Expr:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return KEYS[params["ask"]][1]
     return num(answer(params), 8)
 
 
@@ -107,6 +125,8 @@ def tolerance(params: dict) -> dict:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     bce = "\\ell = -[y \\ln p + (1 - y) \\ln(1 - p)]"
     if params["scheme"] == "ganhacks":
         z, y = num(params["outputs"][0]), num(params["targets"][0])
@@ -152,6 +172,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     ys = targets(params)
     lines = []
     if params["scheme"] == "salimans":
@@ -212,6 +234,17 @@ FEEDBACK = {
         "en": "reduction='mean' averages the per-sample losses over the batch; you added them.",
         "zh": "reduction='mean' 对 batch 中各样本的损失取平均；你把它们加起来了。",
     },
+    "grad_wrt_p": {
+        "en": "That is the derivative with respect to the probability p; the question asks for "
+              "the logit z, and dp/dz = p (1 - p) cancels the denominator: sigma(z) - y.",
+        "zh": "这是对概率 p 的导数；题目问的是对 logit z 的导数，dp/dz = p (1 - p) 正好约掉分母："
+              "sigma(z) - y。",
+    },
+    "squared_error_gradient": {
+        "en": "The extra factor sigma(z)(1 - sigma(z)) belongs to the squared error; with BCE "
+              "the log cancels it, leaving sigma(z) - y.",
+        "zh": "多出的因子 sigma(z)(1 - sigma(z)) 属于平方误差；BCE 中的对数把它约掉了，只剩 sigma(z) - y。",
+    },
     "no_sigmoid": {
         "en": "BCEWithLogitsLoss applies the sigmoid itself: p = sigma(z), not the logit z.",
         "zh": "BCEWithLogitsLoss 内部会先做 sigmoid：p = sigma(z)，而不是直接用 logit z。",
@@ -231,6 +264,8 @@ def _bce(params: dict, ys: list[float], log=math.log, mean: bool = True,
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return [Mistake(name, text, FEEDBACK[name]) for name, text in _formula_mistakes(params)]
     ys = targets(params)
     hard = [1.0 if r else 0.0 for r in params["real"]]
     value = _bce(params, ys)
@@ -246,3 +281,78 @@ def mistakes(params: dict) -> list[Mistake]:
     if params["input"] == "logit" and 0 < x < 1:
         found.append(("no_sigmoid", _bce(params, ys, sigmoid=False)))
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]
+
+
+# -- the formula variant: one logit's loss, or its gradient, in z and y -------------------------
+FORMULA_VARIABLES = ["z:real", "y:unit_interval"]
+Z, Y = _formula.symbols(*FORMULA_VARIABLES)
+SIG = 1 / (1 + sp.exp(-Z))
+NAMES = {}
+# keys and mistakes in the field's notation (the closed form below is built from exp and log)
+KEYS = {"loss": ("softplus(z) - y*z", r"\operatorname{softplus}(z) - y z"),
+        "grad": ("sigmoid(z) - y", r"\sigma(z) - y")}
+
+
+def _bce_formula(y: sp.Expr, sign: int = 1) -> sp.Expr:
+    return -sign * (y * sp.log(SIG) + (1 - y) * sp.log(1 - SIG))
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    loss = _bce_formula(Y)
+    return loss if params["ask"] == "loss" else sp.simplify(sp.diff(loss, Z))
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """reference.gan.binary_cross_entropy_with_logits at (z, y), its gradient by autograd."""
+    z = torch.tensor([values["z"]], dtype=torch.float64, requires_grad=True)
+    loss = binary_cross_entropy_with_logits(z, torch.tensor([values["y"]], dtype=torch.float64))
+    if params["ask"] == "loss":
+        return loss.item()
+    loss.backward()
+    return z.grad.item()
+
+
+def _formula_text(params: dict) -> str:
+    return KEYS[params["ask"]][0]
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    bce = "\\ell = -[y \\ln p + (1 - y) \\ln(1 - p)]"
+    if lang == "zh":
+        what = ("这个样本的损失 $\\ell$" if params["ask"] == "loss"
+                else "损失对 logit 的梯度 $\\partial \\ell / \\partial z$")
+        return (f"判别器对一个样本输出 logit $z$，用 torch.nn.BCEWithLogitsLoss 和软标签 $y$"
+                f"（$0 < y < 1$）计算 ${bce}$，其中 $p = \\sigma(z)$。写出{what}关于 $z$ 和 $y$ 的"
+                f"表达式，变量输入为 z、y（可以用 sigmoid、softplus、exp、log）。")
+    what = ("the sample's loss $\\ell$" if params["ask"] == "loss"
+            else "the gradient of the loss with respect to the logit, "
+                 "$\\partial \\ell / \\partial z$")
+    return (f"A discriminator outputs the logit $z$ for one sample, and torch.nn.BCEWithLogitsLoss "
+            f"with a soft label $y$ ($0 < y < 1$) computes ${bce}$ with $p = \\sigma(z)$. Give "
+            f"{what} as an expression in $z$ and $y$; type them as z and y (sigmoid, softplus, "
+            f"exp and log are accepted).")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    lines = ["$\\ln \\sigma(z) = -\\operatorname{softplus}(-z)$, $\\ln(1 - \\sigma(z)) = "
+             "-\\operatorname{softplus}(z)$, $\\operatorname{softplus}(z) - "
+             "\\operatorname{softplus}(-z) = z$"
+             + ("，所以 " if zh else ", so ")
+             + "$\\ell = y \\operatorname{softplus}(-z) + (1 - y) \\operatorname{softplus}(z) = "
+               "\\operatorname{softplus}(z) - y z$"]
+    if params["ask"] == "grad":
+        lines.append(("$\\operatorname{softplus}'(z) = \\sigma(z)$，所以 " if zh else
+                      "$\\operatorname{softplus}'(z) = \\sigma(z)$, so ")
+                     + "$\\frac{\\partial \\ell}{\\partial z} = \\sigma(z) - y$")
+    return lines + [("答案：" if zh else "Answer: ") + f"${KEYS[params['ask']][1]}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, str]]:
+    if params["ask"] == "loss":
+        return [("sign_flipped", "y*z - softplus(z)"), ("hard_label", "softplus(-z)"),
+                ("swapped_terms", "softplus(-z) + y*z")]
+    return [("sign_flipped", "y - sigmoid(z)"),
+            ("grad_wrt_p", "(sigmoid(z) - y)/(sigmoid(z)*(1 - sigmoid(z)))"),
+            ("squared_error_gradient", "(sigmoid(z) - y)*sigmoid(z)*(1 - sigmoid(z))"),
+            ("hard_label", "sigmoid(z) - 1")]

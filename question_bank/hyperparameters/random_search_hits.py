@@ -9,8 +9,9 @@ Each trial independently lands in the best fraction q of the search space with p
 
 Difficulty 1: P for given n and q. 2: the fewest trials for a target probability p. 3: q is the
 fraction of a log-uniform learning-rate range taken by the good decades (the fraction of the
-logarithm's range, not of the length), then either question. Answers come from reference.search
-(``probability_top_hit``, ``trials_needed``).
+logarithm's range, not of the length), then either question. Half the time, difficulty 2 and
+3 ask instead for P as a formula in q and n, or for the real n at which it reaches p as a formula
+in p and q. Answers come from reference.search (``probability_top_hit``, ``trials_needed``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import random
 
 import sympy as sp
 
+from question_bank import _formula
 from question_bank._format import num
 from quizgen.model import Mistake
 from reference.search import probability_top_hit, trials_needed
@@ -35,6 +37,8 @@ TARGETS = (0.9, 0.95, 0.99)
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty > 1 and rng.random() < 0.5:
+        return {"formula": True, "ask": "probability" if difficulty == 2 else "trials"}
     if difficulty == 3:
         low = rng.choice((-7, -6, -5))
         high = rng.choice((-1, 0))
@@ -57,7 +61,20 @@ def sample(rng: random.Random, difficulty: int) -> dict:
             return {**params, "ask": ask, "p": p}
 
 
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    if not params.get("formula"):
+        return []
+    return ["q:unit_interval", "n:positive_integer" if params["ask"] == "probability"
+            else "p:unit_interval"]
+
+
 def answer(params: dict) -> float:
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     if params["ask"] == "probability":
         return probability_top_hit(params["q"], params["n"])
     return trials_needed(params["q"], params["p"])
@@ -71,6 +88,8 @@ def _q_exact(params: dict) -> sp.Rational:
 
 
 def closed_form(params: dict) -> sp.Expr:
+    if params.get("formula"):
+        return _formula_value(params)
     q = _q_exact(params)
     if params["ask"] == "probability":
         return 1 - (1 - q) ** params["n"]
@@ -79,6 +98,8 @@ def closed_form(params: dict) -> sp.Expr:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     return num(answer(params), 6)
 
 
@@ -105,6 +126,8 @@ def _setting(params: dict, lang: str) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     zh, setting = lang == "zh", _setting(params, lang)
     if params["ask"] == "probability":
         n = params["n"]
@@ -125,6 +148,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     zh = lang == "zh"
     q = params["q"]
     lines = []
@@ -182,6 +207,16 @@ FEEDBACK = {
         "zh": "你解的是 (1 - q)^n = p，把 p 当成了全部落空的概率；p 是至少命中一次的概率，"
               "全部落空的概率是 1 - p。",
     },
+    "q_to_the_n": {
+        "en": "q^n is the probability that every trial hits; at least one hit is the "
+              "complement of all missing: 1 - (1 - q)^n.",
+        "zh": "q^n 是每次试验都命中的概率；至少命中一次是“全部落空”的补集：1 - (1 - q)^n。",
+    },
+    "inverted_logs": {
+        "en": "You divided the logarithms the wrong way round: (1 - q)^n = 1 - p gives "
+              "n = ln(1 - p) / ln(1 - q).",
+        "zh": "两个对数相除的顺序反了：由 (1 - q)^n = 1 - p 得 n = ln(1 - p) / ln(1 - q)。",
+    },
     "linear_fraction": {
         "en": "You measured the good range on a linear scale; the sampling is uniform in log10 "
               "of the rate, so q is the share of decades.",
@@ -197,6 +232,8 @@ def _linear_q(params: dict) -> float:
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     q = params["q"]
     if params["ask"] == "probability":
         n = params["n"]
@@ -213,3 +250,70 @@ def mistakes(params: dict) -> list[Mistake]:
     right = answer(params)
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found
             if abs(value - right) > 2e-3 * abs(right)]
+
+
+# -- the formula variant: P in q and n, or the real n reaching p --------------------------------
+Q, N, P = _formula.symbols("q:unit_interval", "n:positive_integer", "p:unit_interval")
+NAMES = {}
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    if params["ask"] == "probability":
+        return 1 - (1 - Q) ** N
+    return sp.log(1 - P) / sp.log(1 - Q)
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """reference.search.probability_top_hit at (q, n); for the trials, the real n at which it
+    reaches p, by bisection on probability_top_hit (which rises with n)."""
+    q = values["q"]
+    if params["ask"] == "probability":
+        return probability_top_hit(q, int(values["n"]))
+    low, high = 0.0, 1.0
+    while probability_top_hit(q, high) < values["p"]:
+        high *= 2
+    for _ in range(200):
+        middle = (low + high) / 2
+        if middle in (low, high):
+            break
+        low, high = (middle, high) if probability_top_hit(q, middle) < values["p"] else (
+            low, middle)
+    return (low + high) / 2
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    if lang == "zh":
+        setting = "随机搜索中每次试验独立采样，落在搜索空间最好的比例 $q$（$0 < q < 1$）内的概率为 $q$。"
+        if params["ask"] == "probability":
+            return setting + ("写出 $n$ 次试验中至少有一次落在最好区域的概率关于 $q$ 和 $n$ 的"
+                              "表达式，变量输入为 q、n。")
+        return setting + ("试验次数 $n$ 取多大（把 $n$ 当作实数，先不取整）时，至少命中一次的概率"
+                          "恰好等于 $p$（$0 < p < 1$）？写出关于 $p$ 和 $q$ 的表达式，变量输入为 p、q。")
+    setting = ("In random search each trial is drawn independently and lands in the best "
+               "fraction $q$ of the space ($0 < q < 1$) with probability $q$. ")
+    if params["ask"] == "probability":
+        return setting + ("Give the probability that at least one of $n$ trials lands there as "
+                          "an expression in $q$ and $n$; type them as q and n.")
+    return setting + ("For which number of trials $n$ (taken as a real number, before rounding "
+                      "up) does the probability of at least one hit equal $p$ ($0 < p < 1$)? "
+                      "Give it as an expression in $p$ and $q$; type them as p and q.")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    lines = [("全部落空的概率为 $(1 - q)^n$，至少命中一次是它的补集：" if zh else
+              "All trials miss with probability $(1 - q)^n$; at least one hit is the "
+              "complement: ") + "$P = 1 - (1 - q)^n$"]
+    if params["ask"] == "trials":
+        lines.append(("令 $(1 - q)^n = 1 - p$，两边取对数：" if zh else
+                      "Set $(1 - q)^n = 1 - p$ and take logarithms: ")
+                     + f"$n = {answer_tex(params)}$")
+    return lines + [("答案：" if zh else "Answer: ") + f"${answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    if params["ask"] == "probability":
+        return [("n_times_q", N * Q), ("miss_probability", (1 - Q) ** N),
+                ("q_to_the_n", 1 - Q**N)]
+    return [("linear_estimate", P / Q), ("p_as_miss_probability", sp.log(P) / sp.log(1 - Q)),
+            ("inverted_logs", sp.log(1 - Q) / sp.log(1 - P))]

@@ -9,7 +9,8 @@ the defaults give ReLU's gain; calculate_gain('leaky_relu') alone would use 0.01
 Difficulty 1: Linear, kaiming_normal_ with nonlinearity='relu', mode fan_in; ask the variance or
 the std. 2: Linear or Conv2d, mode fan_in or fan_out, ReLU or leaky ReLU with a given slope;
 ask the variance, the std or the uniform bound. 3: Conv2d, possibly grouped, called with
-torch's defaults or torchvision's ResNet choice mode='fan_out', nonlinearity='relu'.
+torch's defaults or torchvision's ResNet choice mode='fan_out', nonlinearity='relu'; or, half the
+time, the variance, std or bound of leaky-ReLU Kaiming init as a formula in the fans and the slope.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import random
 import sympy as sp
 import torch
 
+from question_bank import _formula
 from question_bank._format import num
-from question_bank.initialization.xavier_variance import weight_shape
+from question_bank.initialization.xavier_variance import exact_as_asked, weight_shape
 from quizgen.model import Mistake
 from reference.nn import init
 
@@ -40,6 +42,9 @@ SYMBOL = {"var": r"\sigma^2", "std": r"\sigma", "bound": "b"}
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3 and rng.random() < 0.5:
+        return {"formula": True, "mode": rng.choice(["fan_in", "fan_out"]),
+                "ask": rng.choice(["var", "std", "bound"])}
     if difficulty == 1 or (difficulty == 2 and rng.random() < 0.5):
         n_in, n_out = rng.sample(LINEAR_SIZES, 2)
         params = {"layer": "linear", "n_in": n_in, "n_out": n_out}
@@ -79,6 +84,8 @@ def _slope(params: dict) -> float:
 
 
 def answer(params: dict) -> float:
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     shape = weight_shape(params)
     args = (shape, _slope(params), params["mode"], params["nonlinearity"])
     if params["ask"] == "bound":
@@ -111,6 +118,8 @@ def _fans(params: dict, receptive_field: bool = True, groups: bool = True) -> tu
 
 def closed_form(params: dict) -> sp.Expr:
     """He et al. (2015), eq. 10 (mode fan_in) or 14 (fan_out), with the leaky-ReLU gain."""
+    if params.get("formula"):
+        return _formula_value(params)
     fan_in, fan_out = _fans(params)
     fan = sp.Integer(fan_in if params["mode"] == "fan_in" else fan_out)
     if params["nonlinearity"] == "relu":
@@ -122,7 +131,17 @@ def closed_form(params: dict) -> sp.Expr:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     return num(answer(params), 6)
+
+
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
 
 
 def tolerance(params: dict) -> dict:
@@ -154,6 +173,8 @@ def _layer_text(params: dict, lang: str) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     layer, call = _layer_text(params, lang), _call(params)
     ask = params["ask"]
     if lang == "zh":
@@ -174,6 +195,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     zh = lang == "zh"
     shape = weight_shape(params)
     fan_in, fan_out = init.fan_in_and_fan_out(shape)
@@ -252,6 +275,12 @@ FEEDBACK = {
               "divided by groups (fan_out is not).",
         "zh": "分组卷积的权重只有 C_in/groups 个输入通道，所以 fan_in 要除以 groups（fan_out 不除）。",
     },
+    "slope_not_squared": {
+        "en": "The leaky-ReLU gain is sqrt(2 / (1 + a^2)): the slope enters squared, because "
+              "the negative half of the signal is scaled by a and its variance by a^2.",
+        "zh": "leaky ReLU 的增益是 sqrt(2 / (1 + a^2))：斜率要平方，因为负半轴的信号乘以 a，"
+              "方差就乘以 a^2。",
+    },
     "std_for_variance": {
         "en": "That is the standard deviation; the variance is its square.",
         "zh": "这是标准差；方差是它的平方。",
@@ -273,6 +302,8 @@ def _as_asked(variance: float, ask: str) -> float:
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     ask, mode = params["ask"], params["mode"]
     gain = init.calculate_gain(params["nonlinearity"], _slope(params))
     fan_in, fan_out = _fans(params)
@@ -297,3 +328,93 @@ def mistakes(params: dict) -> list[Mistake]:
                   "std": ("variance_for_std", variance),
                   "bound": ("bound_without_sqrt3", math.sqrt(variance))}[ask])
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]
+
+
+# -- the formula variant: leaky-ReLU Kaiming init in the fans and the slope a -------------------
+FORMULA_VARIABLES = ["fan_in:positive", "fan_out:positive", "a:nonnegative"]
+REFERENCE_DOMAINS = {"fan_in": "positive_integer", "fan_out": "positive_integer"}  # a shape
+FI, FO, A = _formula.symbols(*FORMULA_VARIABLES)
+NAMES = {FI: FAN_IN, FO: FAN_OUT}
+
+
+def _fan_symbols(params: dict) -> tuple[sp.Symbol, sp.Symbol]:
+    """(the fan the mode picks, the other one)."""
+    return (FI, FO) if params["mode"] == "fan_in" else (FO, FI)
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    fan, _ = _fan_symbols(params)
+    return exact_as_asked(2 / ((1 + A**2) * fan), params["ask"])
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """reference.nn.init's Kaiming calculation for a Linear weight (fan_out, fan_in)."""
+    args = ((int(values["fan_out"]), int(values["fan_in"])), values["a"], params["mode"],
+            "leaky_relu")
+    if params["ask"] == "bound":
+        return init.kaiming_uniform_bound(*args)
+    std = init.kaiming_std(*args)
+    return std**2 if params["ask"] == "var" else std
+
+
+def _formula_call(params: dict) -> str:
+    fn = "kaiming_uniform_" if params["ask"] == "bound" else "kaiming_normal_"
+    mode = ", mode='fan_out'" if params["mode"] == "fan_out" else ""
+    return f"torch.nn.init.{fn}(w, a=a{mode}, nonlinearity='leaky_relu')"
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    ask, call = params["ask"], _formula_call(params)
+    if lang == "zh":
+        dist = "均匀分布 $U(-b, b)$" if ask == "bound" else "正态分布 $N(0, \\sigma^2)$"
+        what = {"var": "权重的方差 $\\sigma^2$", "std": "权重的标准差 $\\sigma$",
+                "bound": "均匀分布的边界 $b$"}[ask]
+        return (f"某层权重 w 的扇入为 ${FAN_IN}$、扇出为 ${FAN_OUT}$，用 {call} 初始化"
+                f"（从{dist}中采样，$a \\ge 0$ 为 leaky ReLU 负半轴的斜率）。按 torch.nn.init 的约定"
+                f"（He et al., 2015），写出{what}关于扇入、扇出和 $a$ 的表达式，变量输入为 "
+                f"fan_in、fan_out、a。")
+    dist = "$U(-b, b)$" if ask == "bound" else "$N(0, \\sigma^2)$"
+    what = {"var": "the variance $\\sigma^2$ of the weights",
+            "std": "the standard deviation $\\sigma$ of the weights",
+            "bound": "the bound $b$ of the uniform distribution"}[ask]
+    return (f"The weight w of a layer with fan-in ${FAN_IN}$ and fan-out ${FAN_OUT}$ is "
+            f"initialized with {call}, drawing from {dist}; $a \\ge 0$ is the leaky ReLU's "
+            f"negative slope. Following torch.nn.init's convention (He et al., 2015), give "
+            f"{what} as an expression in the fans and $a$; type them as fan_in, fan_out and a.")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    fan, _ = _fan_symbols(params)
+    variance = _formula.latex(2 / ((1 + A**2) * fan), NAMES)
+    mode_tex = NAMES[fan]
+    lines = [
+        ("leaky ReLU 的增益：" if zh else "The leaky ReLU gain: ")
+        + "$\\mathrm{gain} = \\sqrt{\\frac{2}{1 + a^2}}$",
+        (f"mode='{params['mode']}' 取 ${mode_tex}$：" if zh
+         else f"mode='{params['mode']}' uses ${mode_tex}$: ")
+        + f"$\\sigma = \\frac{{\\mathrm{{gain}}}}{{\\sqrt{{{mode_tex}}}}}$, "
+          f"$\\sigma^2 = {variance}$",
+    ]
+    if params["ask"] == "std":
+        lines.append(f"$\\sigma = {answer_tex(params)}$")
+    elif params["ask"] == "bound":
+        lines.append(f"$b = \\sqrt{{3}} \\cdot \\sigma = {answer_tex(params)}$")
+    return lines + [("答案：" if zh else "Answer: ")
+                    + f"${SYMBOL[params['ask']]} = {answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    ask = params["ask"]
+    fan, other = _fan_symbols(params)
+    gain_sq = 2 / (1 + A**2)
+    found = [("fan_swapped", exact_as_asked(gain_sq / other, ask)),
+             ("gain_not_squared", exact_as_asked(sp.sqrt(gain_sq) / fan, ask)),
+             ("no_gain", exact_as_asked(1 / fan, ask)),
+             ("slope_ignored", exact_as_asked(2 / fan, ask)),
+             ("slope_not_squared", exact_as_asked(2 / ((1 + A) * fan), ask))]
+    variance = gain_sq / fan
+    found.append({"var": ("std_for_variance", sp.sqrt(variance)),
+                  "std": ("variance_for_std", variance),
+                  "bound": ("bound_without_sqrt3", sp.sqrt(variance))}[ask])
+    return found

@@ -3,7 +3,8 @@ r"""Xavier/Glorot initialization of a Linear or Conv2d weight, with torch.nn.ini
 Difficulty 1: a Linear layer, gain 1, ask the variance or the std of ``xavier_normal_``.
 2: a Linear or Conv2d layer, gain 1, 5/3 (tanh) or sqrt(2) (relu) given by value, ask the
 variance, the std or the bound a of ``xavier_uniform_`` (U(-a, a)). 3: a Conv2d layer, possibly
-grouped or depthwise, the gain named only through ``calculate_gain``.
+grouped or depthwise, the gain named only through ``calculate_gain``; or, half the time, the
+variance, std or bound as a formula in fan_in, fan_out and gain.
 
 The convention stated to the student is Glorot & Bengio (2010) as torch.nn.init implements it:
 Var(W) = gain^2 * 2 / (fan_in + fan_out), with fan_in = in_channels/groups * k*k and
@@ -18,6 +19,7 @@ import random
 
 import sympy as sp
 
+from question_bank import _formula
 from question_bank._format import num
 from quizgen.model import Mistake
 from reference.nn import init
@@ -44,6 +46,8 @@ SYMBOL = {"var": r"\sigma^2", "std": r"\sigma", "bound": "a"}
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3 and rng.random() < 0.5:
+        return {"formula": True, "ask": rng.choice(["var", "std", "bound"])}
     layer = {1: "linear", 2: rng.choice(["linear", "conv2d"]), 3: "conv2d"}[difficulty]
     if layer == "linear":
         n_in, n_out = rng.sample(LINEAR_SIZES, 2)
@@ -87,6 +91,8 @@ def weight_shape(params: dict) -> tuple[int, ...]:
 
 
 def answer(params: dict) -> float:
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     shape, gain = weight_shape(params), init.calculate_gain(params["nonlinearity"])
     if params["ask"] == "bound":
         return init.xavier_uniform_bound(shape, gain)
@@ -96,6 +102,8 @@ def answer(params: dict) -> float:
 
 def closed_form(params: dict) -> sp.Expr:
     """Glorot & Bengio (2010), eq. 16 with a gain, from the layer's sizes in exact arithmetic."""
+    if params.get("formula"):
+        return _formula_value(params)
     n_in, n_out = sp.Integer(params["n_in"]), sp.Integer(params["n_out"])
     if params["layer"] == "conv2d":
         receptive_field = sp.Integer(params["k"]) ** 2
@@ -109,6 +117,8 @@ def closed_form(params: dict) -> sp.Expr:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     return num(answer(params), 6)
 
 
@@ -149,6 +159,8 @@ def _gain_text(params: dict, lang: str) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     ask, layer, gain = params["ask"], _layer_text(params, lang), _gain_text(params, lang)
     uniform = ask == "bound"
     if lang == "zh":
@@ -175,6 +187,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     shape = weight_shape(params)
     fan_in, fan_out = init.fan_in_and_fan_out(shape)
     gain_value = init.calculate_gain(params["nonlinearity"])
@@ -292,6 +306,8 @@ FEEDBACK = {
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     gain = init.calculate_gain(params["nonlinearity"])
     ask = params["ask"]
     fan_in, fan_out = _fans(params)
@@ -322,3 +338,97 @@ def mistakes(params: dict) -> list[Mistake]:
         found.append(("uniform_variance_a2_over_12", math.sqrt(12 * variance)))
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]
 
+
+
+# -- the formula variant: sigma^2, sigma or a in fan_in, fan_out and gain -----------------------
+FORMULA_VARIABLES = ["fan_in:positive", "fan_out:positive", "gain:positive"]
+REFERENCE_DOMAINS = {"fan_in": "positive_integer", "fan_out": "positive_integer"}  # a shape
+FI, FO, GAIN = _formula.symbols(*FORMULA_VARIABLES)
+NAMES = {FI: FAN_IN, FO: FAN_OUT, GAIN: r"\mathrm{gain}"}
+
+
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
+
+
+def exact_as_asked(variance: sp.Expr, ask: str) -> sp.Expr:
+    """A variance in SymPy reported as the quantity asked: itself, its root, or sqrt(3) times."""
+    return {"var": variance, "std": sp.sqrt(variance), "bound": sp.sqrt(3 * variance)}[ask]
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    return exact_as_asked(2 * GAIN**2 / (FI + FO), params["ask"])
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """torch.nn.init's calculation (reference.nn.init) for a Linear weight (fan_out, fan_in)."""
+    shape, gain = (int(values["fan_out"]), int(values["fan_in"])), values["gain"]
+    if params["ask"] == "bound":
+        return init.xavier_uniform_bound(shape, gain)
+    std = init.xavier_std(shape, gain)
+    return std**2 if params["ask"] == "var" else std
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    ask = params["ask"]
+    call = "xavier_uniform_" if ask == "bound" else "xavier_normal_"
+    if lang == "zh":
+        dist = "均匀分布 $U(-a, a)$" if ask == "bound" else "正态分布 $N(0, \\sigma^2)$"
+        what = {"var": "权重的方差 $\\sigma^2$", "std": "权重的标准差 $\\sigma$",
+                "bound": "均匀分布的边界 $a$"}[ask]
+        return (f"某层的权重 w 用 torch.nn.init.{call}(w, gain=gain) 初始化（从{dist}中采样），"
+                f"该层的扇入为 ${FAN_IN}$、扇出为 ${FAN_OUT}$。按 torch.nn.init 的约定"
+                f"（Glorot & Bengio, 2010；增益乘在标准差上），写出{what}关于扇入、扇出和增益的"
+                f"表达式，变量依次输入为 fan_in、fan_out、gain。")
+    dist = "$U(-a, a)$" if ask == "bound" else "$N(0, \\sigma^2)$"
+    what = {"var": "the variance $\\sigma^2$ of the weights",
+            "std": "the standard deviation $\\sigma$ of the weights",
+            "bound": "the bound $a$ of the uniform distribution"}[ask]
+    return (f"The weight w of a layer with fan-in ${FAN_IN}$ and fan-out ${FAN_OUT}$ is "
+            f"initialized with torch.nn.init.{call}(w, gain=gain), drawing from {dist}. "
+            f"Following torch.nn.init's convention (Glorot & Bengio, 2010; the gain multiplies "
+            f"the standard deviation), give {what} as an expression in the fans and the gain; "
+            f"type them as fan_in, fan_out and gain.")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    variance = _formula.latex(2 * GAIN**2 / (FI + FO), NAMES)
+    lines = [
+        ("Glorot 和 Bengio 让前向与反向传播的方差都大致保持不变，折中取 "
+         if zh else "Glorot & Bengio keep the variance of both the forward and the backward "
+         "pass roughly constant, which averages the two fans: ")
+        + f"$\\operatorname{{Var}}(W) = \\frac{{2}}{{{FAN_IN} + {FAN_OUT}}}$",
+        ("增益乘在标准差上，所以方差乘 $\\mathrm{gain}^2$：" if zh
+         else "The gain multiplies the standard deviation, so the variance gets "
+         "$\\mathrm{gain}^2$: ") + f"$\\sigma^2 = {variance}$",
+    ]
+    if params["ask"] == "std":
+        lines.append(f"$\\sigma = \\sqrt{{\\sigma^2}} = {answer_tex(params)}$")
+    elif params["ask"] == "bound":
+        lines.append(("$U(-a, a)$ 的方差为 $a^2/3$，故 " if zh
+                      else "$U(-a, a)$ has variance $a^2/3$, so ")
+                     + f"$a = \\sqrt{{3 \\sigma^2}} = {answer_tex(params)}$")
+    return lines + [("答案：" if zh else "Answer: ")
+                    + f"${SYMBOL[params['ask']]} = {answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    ask = params["ask"]
+    variance = 2 * GAIN**2 / (FI + FO)
+    found = [("fan_in_only", exact_as_asked(GAIN**2 / FI, ask)),
+             ("uniform_heuristic", exact_as_asked(1 / (3 * FI), ask)),
+             ("gain_not_squared", exact_as_asked(2 * GAIN / (FI + FO), ask)),
+             ("gain_omitted", exact_as_asked(2 / (FI + FO), ask))]
+    if ask == "var":
+        found.append(("std_for_variance", sp.sqrt(variance)))
+    elif ask == "std":
+        found.append(("variance_for_std", variance))
+    else:
+        found += [("bound_without_sqrt3", sp.sqrt(variance)),
+                  ("uniform_variance_a2_over_12", sp.sqrt(12 * variance))]
+    return found

@@ -5,7 +5,8 @@ Difficulty 1: one block, ask the BatchNorm's learnable parameters (2C: gamma and
 channel). 2: two blocks, ask the BatchNorm layers' learnable parameters in total, or how many
 values their buffers hold (running_mean and running_var, C each, plus the scalar
 num_batches_tracked: 2C + 1 per layer). 3: two or three blocks, ask the whole network's learnable
-parameters, the convolutions with bias=True or (the usual choice before BatchNorm) bias=False.
+parameters, the convolutions with bias=True or (the usual choice before BatchNorm) bias=False;
+or, half the time, one block's parameters or its BatchNorm's buffers as a formula in c_in, c, k.
 The answer counts ``numel()`` over the modules themselves: torch's Conv2d and
 ``reference.nn.BatchNorm2d``, both built on the meta device (no memory, no init).
 """
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import sympy as sp
 from torch import nn
 
+from question_bank import _formula
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.nn import BatchNorm2d
@@ -33,6 +35,9 @@ SIZES = (28, 32, 64)
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3 and rng.random() < 0.5:
+        return {"formula": True, "ask": rng.choice(["total_params", "total_params", "bn_buffers"]),
+                "conv_bias": rng.choice([True, False])}
     blocks = {1: 1, 2: 2, 3: rng.choice([2, 3])}[difficulty]
     channels = [rng.choice(FIRST_CHANNELS)]
     while len(channels) < blocks:
@@ -47,6 +52,14 @@ def sample(rng: random.Random, difficulty: int) -> dict:
         "conv_bias": rng.choice([True, False]) if difficulty == 3 else True,
         "ask": ask[difficulty],
     }
+
+
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
 
 
 def build(params: dict) -> nn.Sequential:
@@ -90,6 +103,8 @@ def layer_counts(params: dict) -> list[LayerCount]:
 
 
 def answer(params: dict) -> int:
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     counts = layer_counts(params)
     if params["ask"] == "total_params":
         return sum(sum(c.parameters.values()) for c in counts)
@@ -100,6 +115,8 @@ def answer(params: dict) -> int:
 def closed_form(params: dict) -> sp.Integer:
     """2C learnable values (gamma, beta) and 2C + 1 buffer values per BatchNorm2d(C); a conv
     has C_out * C_in * k^2 weights, plus C_out biases when it has a bias."""
+    if params.get("formula"):
+        return _formula_value(params)
     bn_params = bn_buffers = conv_params = sp.Integer(0)
     c_in = sp.Integer(params["in_channels"])
     for c, k in zip(params["channels"], params["kernels"]):
@@ -113,6 +130,8 @@ def closed_form(params: dict) -> sp.Integer:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     return str(answer(params))
 
 
@@ -158,6 +177,8 @@ QUESTION = {
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     c0, size = params["in_channels"], params["size"]
     key = params["ask"]
     if key == "bn_params" and len(params["channels"]) == 1:
@@ -209,6 +230,8 @@ def _bn_buffers_line(count: LayerCount) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     counts, zh, ask = layer_counts(params), lang == "zh", params["ask"]
     lines = []
     if ask == "bn_params":
@@ -279,6 +302,10 @@ FEEDBACK = {
         "en": "These convolutions keep their bias: each adds out_channels parameters.",
         "zh": "这里的卷积层保留了偏置：每层还有 out_channels 个参数。",
     },
+    "kernel_not_squared": {
+        "en": "A k x k convolution has c * c_in * k * k weights: the kernel area is k^2, not k.",
+        "zh": "k x k 卷积有 c * c_in * k * k 个权重：卷积核面积是 k^2，而不是 k。",
+    },
     "conv_bias_counted": {
         "en": "These convolutions are created with bias=False, so they have no bias "
               "parameters.",
@@ -288,6 +315,8 @@ FEEDBACK = {
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     channels, size = params["channels"], params["size"]
     total_c, layers, right = sum(channels), len(channels), answer(params)
     positions = size * size
@@ -304,3 +333,79 @@ def mistakes(params: dict) -> list[Mistake]:
         found = [("buffers_as_params", right + 2 * total_c), ("bn_not_counted", right - 2 * total_c),
                  bias, ("per_position", right + 2 * total_c * (positions - 1))]
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]
+
+
+# -- the formula variant: one Conv2d(c_in -> c, k x k) -> BatchNorm2d(c) block -------------------
+FORMULA_VARIABLES = ["c_in:positive", "c:positive", "k:positive"]
+REFERENCE_DOMAINS = {"c_in": "positive_integer", "c": "positive_integer",
+                     "k": "positive_integer"}  # the layers are built at these sizes
+C_IN, C, K = _formula.symbols(*FORMULA_VARIABLES)
+NAMES = {C_IN: r"c_{\mathrm{in}}"}
+
+
+def _block(params: dict, kernel_area: sp.Expr = K**2) -> sp.Expr:
+    """Conv weights (+ biases) + BatchNorm's gamma and beta."""
+    return C * C_IN * kernel_area + (C if params["conv_bias"] else 0) + 2 * C
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    return _block(params) if params["ask"] == "total_params" else 2 * C + 1
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """numel() over the block built from torch's Conv2d and reference.nn.BatchNorm2d."""
+    k = int(values["k"])
+    block = {"in_channels": int(values["c_in"]), "channels": [int(values["c"])],
+             "kernels": [k], "conv_bias": params["conv_bias"], "ask": params["ask"], "size": k}
+    return float(answer(block))
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    zh = lang == "zh"
+    bias = ("" if params["ask"] == "bn_buffers" else
+            _bias_text({**params, "ask": "total_params"}, lang).replace("卷积层均", "卷积层")
+            .replace("The convolutions are", "The convolution is")
+            .replace("The convolutions keep their", "The convolution keeps its"))
+    question = ({"total_params": "这个块一共有多少个可学习参数？",
+                 "bn_buffers": QUESTION["bn_buffers"]["zh"].replace("所有 BatchNorm2d 层的",
+                                                                    "这个 BatchNorm2d 层的")}
+                if zh else
+                {"total_params": "How many learnable parameters does this block have?",
+                 "bn_buffers": QUESTION["bn_buffers"]["en"].replace(
+                     "do the BatchNorm2d layers' buffers hold in total",
+                     "do the BatchNorm2d layer's buffers hold")})[params["ask"]]
+    if zh:
+        return (f"一个卷积块：Conv2d($c_{{\\mathrm{{in}}}}$ → $c$，卷积核 $k \\times k$，padding=k//2) → "
+                f"BatchNorm2d($c$) → ReLU，BatchNorm 采用 PyTorch 的默认设置（affine=True，"
+                f"track_running_stats=True）。{bias}{question}写出表达式，变量输入为 c_in、c、k。")
+    return (f"A block Conv2d($c_{{\\mathrm{{in}}}}$ → $c$, kernel $k \\times k$, padding=k//2) → "
+            f"BatchNorm2d($c$) → ReLU uses PyTorch's defaults for BatchNorm (affine=True, "
+            f"track_running_stats=True). {bias}{question} Give it as an expression; type the "
+            f"sizes as c_in, c and k.")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    if params["ask"] == "bn_buffers":
+        lines = [("running_mean（$c$ 个）+ running_var（$c$ 个）+ num_batches_tracked（1 个）"
+                  if zh else "running_mean ($c$ values) + running_var ($c$ values) + "
+                  "num_batches_tracked (1 value)")]
+    else:
+        weights = ("权重 $c \\cdot c_{\\mathrm{in}} \\cdot k^2$" if zh else
+                   "weights $c \\cdot c_{\\mathrm{in}} \\cdot k^2$")
+        bias = (("，偏置 $c$" if zh else ", bias $c$") if params["conv_bias"] else
+                ("，无偏置" if zh else ", no bias"))
+        lines = [f"Conv2d{'：' if zh else ': '}{weights}{bias}",
+                 "BatchNorm2d($c$)" + ("：$\\gamma$ 和 $\\beta$ 共 $2c$" if zh
+                                       else ": $\\gamma$ and $\\beta$, $2c$")]
+    return lines + [("答案：" if zh else "Answer: ") + f"${answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    if params["ask"] == "bn_buffers":
+        return [("no_num_batches_tracked", 2 * C), ("params_as_buffers", 4 * C + 1)]
+    right = _block(params)
+    bias = ("conv_bias_missed", right - C) if params["conv_bias"] else (
+        "conv_bias_counted", right + C)
+    return [("buffers_as_params", right + 2 * C), ("bn_not_counted", right - 2 * C), bias,
+            ("kernel_not_squared", _block(params, kernel_area=K))]

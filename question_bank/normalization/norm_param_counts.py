@@ -16,7 +16,8 @@ BatchNorm2d(C)                  2C          per channel (running stats are buffe
 
 Difficulty 1: one of LayerNorm(d), RMSNorm(d), BatchNorm2d(C), GroupNorm(G, C). 2: one layer
 for a feature map, including LayerNorm([C, H, W]) and the default InstanceNorm2d. 3: how many
-more parameters one layer has than another on the same tensor. The answer counts ``numel()``
+more parameters one layer has than another on the same tensor, or (half the time) one layer's
+count as a formula in its sizes. The answer counts ``numel()``
 of the parameters of ``reference.nn``'s modules, built on the meta device.
 """
 
@@ -27,6 +28,7 @@ import random
 import sympy as sp
 from torch import nn
 
+from question_bank import _formula as expressions
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
 from reference.nn import BatchNorm2d, GroupNorm, InstanceNorm2d, LayerNorm, RMSNorm
@@ -50,6 +52,8 @@ PAIRS = (("layernorm_chw", "groupnorm"), ("layernorm_chw", "batchnorm2d"),
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3 and rng.random() < 0.5:
+        return {"formula": True, "layers": [rng.choice(list(FORMULA_SIZES))]}
     c = rng.choice(CHANNELS)
     params = {"C": c, "H": rng.choice(SIZES), "d": rng.choice(WIDTHS),
               "G": rng.choice([g for g in GROUPS if g < c])}
@@ -58,6 +62,16 @@ def sample(rng: random.Random, difficulty: int) -> dict:
     else:
         params["layers"] = [rng.choice(EASY if difficulty == 1 else MEDIUM)]
     return params
+
+
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    if not params.get("formula"):
+        return []
+    return [f"{name}:positive" for name in FORMULA_SIZES[params["layers"][0]]]
 
 
 def build(layer: str, params: dict, torch_module=None) -> nn.Module:
@@ -90,6 +104,8 @@ def count(layer: str, params: dict, torch_module=None) -> int:
 
 @per_variant
 def answer(params: dict) -> int:
+    if params.get("formula"):
+        return expressions.text(_formula_value(params))
     counts = [count(layer, params) for layer in params["layers"]]
     return counts[0] - counts[1] if len(counts) == 2 else counts[0]
 
@@ -99,8 +115,8 @@ def oracle(params: dict) -> int:
     return counts[0] - counts[1] if len(counts) == 2 else counts[0]
 
 
-def _formula(layer: str, params: dict) -> sp.Integer:
-    c, h, d = sp.Integer(params["C"]), sp.Integer(params["H"]), sp.Integer(params["d"])
+def _formula(layer: str, params: dict) -> sp.Expr:
+    c, h, d = (sp.sympify(params[name]) for name in ("C", "H", "d"))  # numbers or symbols
     return {"layernorm_d": 2 * d, "layernorm_d_nobias": d, "layernorm_chw": 2 * c * h * h,
             "rmsnorm_d": d, "groupnorm": 2 * c, "instancenorm": sp.Integer(0),
             "instancenorm_affine": 2 * c, "batchnorm2d": 2 * c}[layer]
@@ -108,11 +124,15 @@ def _formula(layer: str, params: dict) -> sp.Integer:
 
 def closed_form(params: dict) -> sp.Integer:
     """The per-layer counts of the table in the module docstring."""
+    if params.get("formula"):
+        return _formula_value(params)
     counts = [_formula(layer, params) for layer in params["layers"]]
     return counts[0] - counts[1] if len(counts) == 2 else counts[0]
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return expressions.latex(_formula_value(params), NAMES)
     return str(answer(params))
 
 
@@ -140,6 +160,8 @@ def _tensor_text(params: dict, lang: str) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     calls = [_call(layer, params) for layer in params["layers"]]
     data = _tensor_text(params, lang)
     if lang == "zh":
@@ -182,6 +204,8 @@ REASON = {
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     lines = []
     for layer in params["layers"]:
         reason = REASON[layer][lang].format(c=params["C"], h=params["H"], d=params["d"],
@@ -270,6 +294,8 @@ def _slips(layer: str, params: dict) -> list[tuple[str, int]]:
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return expressions.mistakes(_formula_mistakes(params), FEEDBACK)
     layers = params["layers"]
     if len(layers) == 1:
         found = _slips(layers[0], params)
@@ -284,3 +310,65 @@ def mistakes(params: dict) -> list[Mistake]:
             seen.add(name)
             unique.append(Mistake(name, value, FEEDBACK[name]))
     return unique
+
+
+# -- the formula variant: one layer's count in its sizes ----------------------------------------
+# layer -> its size variables (a GroupNorm of G groups of k channels each, so G divides C)
+FORMULA_SIZES = {"layernorm_d": ("d",), "layernorm_chw": ("C", "H"), "groupnorm": ("G", "k", "H"),
+                 "batchnorm2d": ("C", "H")}
+REFERENCE_DOMAINS = {name: "positive_integer" for name in ("C", "H", "d", "G", "k")}  # sizes
+SIZE = dict(zip(("C", "H", "d", "G", "k"), expressions.symbols(
+    "C:positive", "H:positive", "d:positive", "G:positive", "k:positive")))
+NAMES = {}
+
+
+def _symbolic(params: dict) -> dict:
+    """The sizes as symbols, C = G k for a GroupNorm."""
+    sizes = dict(SIZE)
+    if params["layers"][0] == "groupnorm":
+        sizes["C"] = SIZE["G"] * SIZE["k"]
+    return sizes
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    return _formula(params["layers"][0], _symbolic(params))
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """numel() over the parameters of the reference.nn layer built at these sizes."""
+    sizes = {"C": 1, "H": 1, "d": 1, "G": 1, **{n: int(v) for n, v in values.items()}}
+    if params["layers"][0] == "groupnorm":
+        sizes["C"] = sizes["G"] * sizes["k"]
+    return float(count(params["layers"][0], sizes))
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    layer = params["layers"][0]
+    names = {"C": "C", "H": "H", "d": "d", "G": "G"}
+    if layer == "groupnorm":
+        names["C"] = "G k"
+    text = prompt({"C": names["C"], "H": "H", "d": "d", "G": "G", "layers": [layer]}, lang)
+    text = (text.replace("（特征维 $d = d$）", "").replace(" (feature size $d = d$)", "")
+            .replace("nn.GroupNorm(G, G k)", "nn.GroupNorm(G, G * k)"))
+    typed = ", ".join(FORMULA_SIZES[layer])
+    if lang == "zh":
+        groups = "（$G$ 组，每组 $k$ 个通道）" if layer == "groupnorm" else ""
+        return (text.rstrip("？") + f"{groups}？写出关于 {'、'.join(FORMULA_SIZES[layer])} 的表达式，"
+                f"变量输入为 {typed}。")
+    groups = " ($G$ groups of $k$ channels each)" if layer == "groupnorm" else ""
+    return text.rstrip("?") + f"{groups}? Give it as an expression; type the sizes as {typed}."
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    layer = params["layers"][0]
+    sizes = {"C": "C", "H": "H", "d": "d", "G": "G"}
+    if layer == "groupnorm":
+        sizes["C"] = "G k"
+    reason = REASON[layer][lang].format(c=sizes["C"], h="H", d="d", n=answer_tex(params))
+    call = _call(layer, sizes).replace("G k)", "G * k)")
+    return [f"{call}{'：' if lang == 'zh' else ': '}{reason}",
+            ("答案：" if lang == "zh" else "Answer: ") + f"${answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    return _slips(params["layers"][0], _symbolic(params))

@@ -3,7 +3,7 @@
 Difficulty 1: how many numbers one optimizer keeps (SGD with momentum, Adagrad and RMSprop: m n;
 Adam: 2 m n; Adafactor: m + n). 2: the bytes of fp32 state for Adam, AdamW, Adafactor or a
 centered RMSprop with momentum (3 m n). 3: the ratio of Adam's state to Adafactor's, 2 m n /
-(m + n), or the bytes Adafactor saves over Adam. The convention stated: count only the state
+(m + n), or the bytes Adafactor saves over Adam; half the time, these as formulas in m and n. The convention stated: count only the state
 tensors, not the weight, its gradient or torch's scalar step counter. The answer counts numel()
 over the state that the reference optimizers allocate after one step on a meta tensor (no
 memory), and the oracle does the same with torch.optim's own classes.
@@ -18,6 +18,7 @@ import sympy as sp
 import torch
 
 import reference.optim as ours
+from question_bank import _formula
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
 
@@ -50,6 +51,10 @@ LABEL = {
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3 and rng.random() < 0.5:
+        return {"formula": True, "optimizer": rng.choice(
+            ["adam", "adafactor", "rmsprop_centered_momentum"]),
+                "ask": rng.choice(["floats", "floats", "ratio", "saving"])}
     m, n = rng.choice(SIDES), rng.choice(SIDES)
     if difficulty == 1:
         name = rng.choice(["sgd_momentum", "adagrad", "rmsprop", "adam", "adafactor"])
@@ -58,6 +63,14 @@ def sample(rng: random.Random, difficulty: int) -> dict:
         name = rng.choice(["adam", "adamw", "adafactor", "rmsprop_centered_momentum"])
         return {"m": m, "n": n, "optimizer": name, "ask": "bytes"}
     return {"m": m, "n": n, "optimizer": "adam", "ask": rng.choice(["ratio", "saving"])}
+
+
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
 
 
 @cache
@@ -97,6 +110,8 @@ def _measure(module, params: dict):
 
 @per_variant
 def answer(params: dict):
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     return _measure(ours, params)
 
 
@@ -114,6 +129,8 @@ def _floats(name: str, m: sp.Integer, n: sp.Integer) -> sp.Expr:
 
 
 def closed_form(params: dict) -> sp.Expr:
+    if params.get("formula"):
+        return _formula_value(params)
     m, n = sp.Integer(params["m"]), sp.Integer(params["n"])
     if params["ask"] == "floats":
         return _floats(params["optimizer"], m, n)
@@ -126,6 +143,8 @@ def closed_form(params: dict) -> sp.Expr:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     value = answer(params)
     if params["ask"] == "ratio":
         return f"{value:.6g}"
@@ -139,6 +158,8 @@ def tolerance(params: dict) -> dict:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     m, n, name = params["m"], params["n"], params["optimizer"]
     shape = f"${m} \\times {n}$"
     if lang == "zh":
@@ -182,6 +203,8 @@ def _count_line(name: str, m: int, n: int, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     m, n, ask = params["m"], params["n"], params["ask"]
     answer_line = {"en": "Answer: ", "zh": "答案："}[lang]
     if ask in ("floats", "bytes"):
@@ -252,6 +275,8 @@ FEEDBACK = {
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     m, n, name, ask = params["m"], params["n"], params["optimizer"], params["ask"]
     full, adam, adafactor = m * n, 2 * m * n, m + n
     floats = {"sgd_momentum": full, "adagrad": full, "rmsprop": full, "adam": adam,
@@ -278,3 +303,56 @@ def mistakes(params: dict) -> list[Mistake]:
                  ("adafactor_full_matrix", 4 * (adam - full)),
                  ("one_moment", 4 * (full - adafactor))]
     return [Mistake(name_, value, FEEDBACK[name_]) for name_, value in found]
+
+
+# -- the formula variant: the counts as expressions in m and n ----------------------------------
+FORMULA_VARIABLES = ["m:positive", "n:positive"]
+REFERENCE_DOMAINS = {"m": "positive_integer", "n": "positive_integer"}  # a weight's shape
+M, N = _formula.symbols(*FORMULA_VARIABLES)
+NAMES = {}
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    adam, adafactor = _floats("adam", M, N), _floats("adafactor", M, N)
+    return {"floats": _floats(params["optimizer"], M, N), "ratio": adam / adafactor,
+            "saving": BYTES_PER_FLOAT * (adam - adafactor)}[params["ask"]]
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """numel() over the state reference.optim allocates for an m x n weight (meta tensors)."""
+    return float(_measure(ours, {**params, "m": int(values["m"]), "n": int(values["n"])}))
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    text = prompt({**params, "formula": False, "m": "m", "n": "n"}, lang)
+    text = text.replace("，保留 5 位有效数字", "").replace(", to 5 significant figures", "")
+    if lang == "zh":
+        return text.rstrip("？") + "？写出关于 $m$ 和 $n$ 的表达式，变量输入为 m、n。"
+    return text + " Give it as an expression in $m$ and $n$; type them as m and n."
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh, answer_line = lang == "zh", {"en": "Answer: ", "zh": "答案："}[lang]
+    state = {"adam": "exp_avg, exp_avg_sq: $2mn$", "adafactor": "row_var $m$, col_var $n$: $m + n$",
+             "rmsprop_centered_momentum": "square_avg, grad_avg, momentum_buffer: $3mn$"}
+    names = ["adam", "adafactor"] if params["ask"] != "floats" else [params["optimizer"]]
+    lines = [f"{LABEL[name]}{'：' if zh else ': '}{state[name]}" for name in names]
+    if params["ask"] == "saving":
+        lines.append(("每个数 4 字节：" if zh else "4 bytes per number: ")
+                     + "$4 (2mn - (m + n))$")
+    return lines + [answer_line + f"${answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    full, adam, adafactor = M * N, 2 * M * N, M + N
+    if params["ask"] == "ratio":  # (adafactor_full_matrix would be the constant 2: not a formula)
+        return [("one_moment", full / adafactor), ("inverted", adafactor / adam)]
+    if params["ask"] == "saving":
+        return [("floats_not_bytes", adam - adafactor),
+                ("adafactor_full_matrix", BYTES_PER_FLOAT * (adam - full)),
+                ("one_moment", BYTES_PER_FLOAT * (full - adafactor))]
+    own = _floats(params["optimizer"], M, N)
+    found = [("counts_weight_too", own + full)]
+    found.append({"adam": ("one_moment", full), "adafactor": ("adafactor_full_matrix", full),
+                  "rmsprop_centered_momentum": ("missing_tensor", full)}[params["optimizer"]])
+    return found

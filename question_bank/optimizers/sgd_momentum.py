@@ -2,7 +2,8 @@
 
 Difficulty 1: one plain SGD step. 2: two or three steps with momentum (dampening 0); ask the
 weight or the momentum buffer. 3: two or three steps with Nesterov momentum, L2 weight decay, or
-both; ask the weight. The convention stated is torch.optim.SGD's: the buffer starts as the first
+both; ask the weight; or (half the time) the buffer or the weight after t steps of a constant
+gradient, as a formula. The convention stated is torch.optim.SGD's: the buffer starts as the first
 gradient (b_1 = g_1), then b_t = mu b_{t-1} + g_t, lr multiplies the whole buffer, Nesterov steps
 along g_t + mu b_t, and weight decay adds lambda theta_{t-1} to the gradient before all of that.
 """
@@ -14,6 +15,7 @@ import random
 import sympy as sp
 import torch
 
+from question_bank import _formula
 from question_bank._format import nonzero, num, par
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -26,6 +28,8 @@ KIND = "number"
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3 and rng.random() < 0.5:
+        return {"formula": True, "ask": rng.choice(["buf", "theta"])}
     params = {
         "theta": nonzero(rng, -2, 2, 1),
         "lr": rng.choice([0.01, 0.05, 0.1, 0.2]),
@@ -49,6 +53,14 @@ def sample(rng: random.Random, difficulty: int) -> dict:
     return params
 
 
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
+
+
 def _hyper(params: dict) -> dict:
     return {k: params[k] for k in ("lr", "momentum", "nesterov", "weight_decay")}
 
@@ -67,6 +79,8 @@ def run(params: dict):
 
 
 def answer(params: dict) -> float:
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     last = run(params)[-1]
     return (last.param if params["ask"] == "theta" else last.momentum_buffer).item()
 
@@ -83,6 +97,8 @@ def oracle(params: dict) -> float:
 
 def closed_form(params: dict) -> sp.Expr:
     """Sutskever et al. (2013) heavy ball in torch's form (lr outside the buffer), exactly."""
+    if params.get("formula"):
+        return _formula_value(params)
     q = sp.Rational
     theta, lr = q(str(params["theta"])), q(str(params["lr"]))
     mu, wd = q(str(params["momentum"])), q(str(params["weight_decay"]))
@@ -99,6 +115,8 @@ def closed_form(params: dict) -> sp.Expr:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     return num(answer(params), 10)
 
 
@@ -145,6 +163,8 @@ def _setting(params: dict, lang: str) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     grads, k = params["grads"], len(params["grads"])
     theta = num(params["theta"])
     accuracy = "10^{-6}"
@@ -166,6 +186,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     lr, mu, wd = num(params["lr"]), num(params["momentum"]), num(params["weight_decay"])
     lines, theta_prev, buf_prev, u = [], params["theta"], None, _used(params)
     for t, (s, g) in enumerate(zip(run(params), params["grads"]), start=1):
@@ -247,6 +269,18 @@ FEEDBACK = {
         "zh": "这是经典写法中的速度 v = mu v - lr g；PyTorch 把学习率放在缓冲区之外："
               "b_t = mu b_{t-1} + g_t，更新量为 -lr b_t。",
     },
+    "terminal_velocity": {
+        "en": "g / (1 - mu) is the buffer's limit as t grows; after t steps it has only reached "
+              "g (1 + mu + ... + mu^(t-1)) = g (1 - mu^t) / (1 - mu).",
+        "zh": "g / (1 - mu) 是 t 趋于无穷时缓冲区的极限；t 步之后它只有 "
+              "g (1 + mu + ... + mu^(t-1)) = g (1 - mu^t) / (1 - mu)。",
+    },
+    "steps_off_by_one": {
+        "en": "After t steps the buffer holds t gradients, g (1 + mu + ... + mu^(t-1)): the "
+              "geometric sum has t terms, 1 - mu^t over 1 - mu.",
+        "zh": "t 步之后缓冲区累积了 t 个梯度，g (1 + mu + ... + mu^(t-1))：几何级数有 t 项，"
+              "即 (1 - mu^t) / (1 - mu)。",
+    },
     "nesterov_as_buffer": {
         "en": "With nesterov=True torch steps along g_t + mu b_t, not along the buffer b_t "
               "alone.",
@@ -262,6 +296,8 @@ FEEDBACK = {
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     if params["ask"] == "buf":
         names = ["ema_momentum", "classical_velocity"]
     elif not params["momentum"]:
@@ -273,3 +309,80 @@ def mistakes(params: dict) -> list[Mistake]:
         if params["weight_decay"]:
             names.append("decay_outside_momentum")
     return [Mistake(n, _variant(params, **{n: True}), FEEDBACK[n]) for n in names]
+
+
+# -- the formula variant: t steps of a constant gradient g --------------------------------------
+FORMULA_VARIABLES = ["g:real", "mu:unit_interval", "t:positive_integer", "lr:positive",
+                     "theta_0:real"]
+G, MU, T, LR, THETA_0 = _formula.symbols(*FORMULA_VARIABLES)
+NAMES = {LR: r"\eta", THETA_0: r"\theta_0"}
+
+
+def _buffer(mu: sp.Expr, t: sp.Expr, ema: bool = False) -> sp.Expr:
+    """b_t = g (1 + mu + ... + mu^(t-1)); Adam's average (1 - mu) b_{t-1}... gives g (1 - mu^t)."""
+    return G * (1 - mu**t) if ema else G * (1 - mu**t) / (1 - mu)
+
+
+def _travelled(ema: bool = False) -> sp.Expr:
+    """sum of b_1 .. b_t: t g / (1 - mu) minus the geometric tail, or its EMA counterpart."""
+    tail = MU * (1 - MU**T) / (1 - MU)
+    return G * (T - tail) if ema else G * (T - tail) / (1 - MU)
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    return _buffer(MU, T) if params["ask"] == "buf" else THETA_0 - LR * _travelled()
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """reference.optim.sgd_step, t times with the same gradient, in float64."""
+    param = torch.tensor([values["theta_0"]], dtype=torch.float64)
+    grad = torch.tensor([values["g"]], dtype=torch.float64)
+    state: dict = {}
+    for _ in range(int(values["t"])):
+        result = sgd_step(param, grad, state, lr=values["lr"], momentum=values["mu"])
+        param, state = result.param, result.state
+    return (param if params["ask"] == "theta" else result.momentum_buffer).item()
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    theta = params["ask"] == "theta"
+    if lang == "zh":
+        what = ("$t$ 步之后的参数 $\\theta_t$" if theta
+                else "$t$ 步之后的动量缓冲区 $b_t$（momentum_buffer）")
+        return (f"用 torch.optim.SGD(lr=$\\eta$, momentum=$\\mu$)（dampening = 0，$0 < \\mu < 1$；"
+                f"PyTorch 约定：$b_1 = g_1$，之后 $b_t = \\mu b_{{t-1}} + g_t$，"
+                f"$\\theta_t = \\theta_{{t-1}} - \\eta b_t$）优化一个标量参数，初值为 $\\theta_0$。"
+                f"每一步的梯度都是同一个值 $g$（线性损失）。写出{what}的表达式，变量输入为 "
+                f"g、mu、t、lr、theta_0（用得到的即可）。")
+    what = ("the weight $\\theta_t$ after $t$ steps" if theta
+            else "the momentum buffer $b_t$ (momentum_buffer) after $t$ steps")
+    return (f"torch.optim.SGD(lr=$\\eta$, momentum=$\\mu$) (dampening 0, $0 < \\mu < 1$; "
+            f"PyTorch's convention: $b_1 = g_1$, then $b_t = \\mu b_{{t-1}} + g_t$, and "
+            f"$\\theta_t = \\theta_{{t-1}} - \\eta b_t$) optimizes a scalar weight that starts "
+            f"at $\\theta_0$. The gradient is the same value $g$ at every step (a linear loss). "
+            f"Give {what} as an expression; type the variables as g, mu, t, lr and theta_0 "
+            f"(those you need).")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    lines = [("缓冲区是几何级数：" if zh else "The buffer is a geometric sum: ")
+             + "$b_t = g (1 + \\mu + \\dots + \\mu^{t-1}) = "
+             + _formula.latex(_buffer(MU, T), NAMES) + "$"]
+    if params["ask"] == "theta":
+        lines.append(("参数每步减去 $\\eta b_i$：" if zh else "Each step subtracts $\\eta b_i$: ")
+                     + "$\\theta_t = \\theta_0 - \\eta \\sum_{i=1}^{t} b_i = \\theta_0 - "
+                       "\\frac{\\eta g}{1 - \\mu} \\sum_{i=1}^{t} (1 - \\mu^i)$")
+    return lines + [("答案：" if zh else "Answer: ") + f"${answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    if params["ask"] == "buf":
+        return [("ema_momentum", _buffer(MU, T, ema=True)),
+                ("classical_velocity", -LR * _buffer(MU, T)),
+                ("terminal_velocity", G / (1 - MU)),
+                ("steps_off_by_one", _buffer(MU, T - 1))]
+    return [("ema_momentum", THETA_0 - LR * _travelled(ema=True)),
+            ("no_momentum", THETA_0 - LR * G * T),
+            ("wrong_sign", THETA_0 + LR * _travelled()),
+            ("terminal_velocity", THETA_0 - LR * G * T / (1 - MU))]

@@ -61,3 +61,27 @@ def distinct_from(answer: float, found: list[tuple[str, float]]) -> list[tuple[s
     """The named wrong values that a grader could tell apart from ``answer`` (rtol 1e-4)."""
     return [(name, value) for name, value in found
             if abs(value - answer) > 2e-4 * max(abs(answer), 1e-12)]
+
+
+# -- formula variants: the lr of epoch t as an expression ----------------------------------------
+LR_VARIABLE = "eta_0:positive"  # students type η₀, \eta_0 or eta_0
+EPOCH_VARIABLE = "t:positive_integer"
+
+
+def lr_at(make_scheduler: Factory, values: dict) -> float:
+    """The lr of epoch t from the reference scheduler, with eta_0 and t taken from ``values``."""
+    return lr_history(make_scheduler, values["eta_0"], int(values["t"]))[-1]
+
+
+def formula_prompt(call: str, names: str, lang: str, note: str = "") -> str:
+    """The shared wording of 'give eta_t as an expression' questions (torch's epoch count)."""
+    if lang == "zh":
+        return (f"SGD 优化器的初始学习率为 $\\eta_0$，并使用调度器 {call}，每个 epoch 结束时调用"
+                f"一次 scheduler.step()。epoch 从 0 开始编号，第 $t$ 个 epoch 使用调用 $t$ 次 "
+                f"scheduler.step() 之后的学习率。写出第 $t$ 个 epoch 的学习率 $\\eta_t$ 关于 "
+                f"$t$ 的表达式（对每个 $t \\ge 1$ 都成立{note}），变量输入为 {names}。")
+    return (f"An SGD optimizer starts with learning rate $\\eta_0$ and is wrapped in {call}; "
+            f"scheduler.step() is called once at the end of every epoch. Epochs are numbered "
+            f"from 0, and epoch $t$ uses the learning rate in effect after $t$ calls to "
+            f"scheduler.step(). Give the learning rate $\\eta_t$ of epoch $t$ as an expression "
+            f"valid for every $t \\ge 1${note}; type the variables as {names}.")

@@ -5,7 +5,8 @@ r"""The learning rate at epoch e under torch.optim.lr_scheduler.CosineAnnealingL
 
 Difficulty 1: eta_min = 0, 0 < e < T_max. 2: eta_min > 0. 3: an epoch past T_max, where torch's
 schedule is not clamped: the cosine has period 2 T_max and the lr rises again (conventions.md
-section 6); "clamped at eta_min" is a named mistake.
+section 6); "clamped at eta_min" is a named mistake. Half the time, difficulty 3 asks for the lr
+of epoch t as a formula instead.
 """
 
 from __future__ import annotations
@@ -16,12 +17,17 @@ import random
 import sympy as sp
 import torch
 
+from question_bank import _formula
 from question_bank._format import num, par, plain
 from question_bank._memo import per_variant
 from question_bank.schedules._lr import (
     ACCURACY,
     ANSWER,
+    EPOCH_VARIABLE,
+    LR_VARIABLE,
     distinct_from,
+    formula_prompt,
+    lr_at,
     lr_history,
     torch_lr_history,
 )
@@ -39,6 +45,8 @@ ETA_MIN_FRACTIONS = (0.01, 0.1, 0.05)
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3 and rng.random() < 0.5:
+        return {"formula": True}
     lr0, t_max = rng.choice(BASE_LRS), rng.choice(T_MAXES)
     eta_min = 0.0
     if difficulty == 2 or (difficulty == 3 and rng.random() < 0.5):
@@ -50,6 +58,14 @@ def sample(rng: random.Random, difficulty: int) -> dict:
             return {"lr0": lr0, "T_max": t_max, "eta_min": eta_min, "epoch": epoch}
 
 
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
+
+
 @per_variant
 def history(params: dict) -> list[float]:
     return lr_history(lambda opt: CosineAnnealingLR(opt, T_max=params["T_max"],
@@ -58,6 +74,8 @@ def history(params: dict) -> list[float]:
 
 
 def answer(params: dict) -> float:
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     return history(params)[-1]
 
 
@@ -70,16 +88,22 @@ def oracle(params: dict) -> float:
 
 def closed_form(params: dict) -> sp.Expr:
     """Loshchilov & Hutter (2017), eq. 5 without restarts, T_cur = e."""
+    if params.get("formula"):
+        return _formula_value(params)
     lr0, eta_min = sp.Rational(str(params["lr0"])), sp.Rational(str(params["eta_min"]))
     angle = sp.pi * sp.Rational(params["epoch"], params["T_max"])
     return eta_min + (lr0 - eta_min) * (1 + sp.cos(angle)) / 2
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     return num(answer(params), 8)
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     lr0, t_max, e = num(params["lr0"]), params["T_max"], params["epoch"]
     call = (f"torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max={t_max}, "
             f"eta_min={plain(params['eta_min'])})")
@@ -96,6 +120,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     zh = lang == "zh"
     lr0, eta_min, t_max, e = params["lr0"], params["eta_min"], params["T_max"], params["epoch"]
     cosine = math.cos(math.pi * e / t_max)
@@ -138,6 +164,10 @@ FEEDBACK = {
         "zh": "你忽略了 eta_min；余弦是在 eta_0 和 eta_min 之间插值："
               "eta_min + (eta_0 - eta_min)(1 + cos)/2。",
     },
+    "no_pi": {
+        "en": "The angle is pi t / T_max: without pi the cosine does not reach -1 at t = T_max.",
+        "zh": "角度是 pi t / T_max：少了 pi，余弦在 t = T_max 时到不了 -1。",
+    },
     "clamped_at_eta_min": {
         "en": "torch's CosineAnnealingLR does not stop at eta_min: past T_max the cosine keeps "
               "going (period 2 T_max) and the lr rises again.",
@@ -153,6 +183,8 @@ def _cosine_lr(params: dict, cosine: float, half: float = 0.5, eta_min: float | 
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     angle = math.pi * params["epoch"] / params["T_max"]
     found = [("missing_half", _cosine_lr(params, math.cos(angle), half=1.0)),
              ("degrees_mode", _cosine_lr(params, math.cos(math.radians(angle)))),
@@ -162,3 +194,50 @@ def mistakes(params: dict) -> list[Mistake]:
     if params["epoch"] > params["T_max"]:
         found.append(("clamped_at_eta_min", params["eta_min"]))
     return [Mistake(n, v, FEEDBACK[n]) for n, v in distinct_from(answer(params), found)]
+
+
+# -- the formula variant: eta_t in eta_0, eta_min, T and t --------------------------------------
+FORMULA_VARIABLES = [LR_VARIABLE, "eta_min:nonnegative", "T:positive_integer", EPOCH_VARIABLE]
+ETA_0, ETA_MIN, T_MAX, T = _formula.symbols(*FORMULA_VARIABLES)
+NAMES = {ETA_MIN: r"\eta_{\min}", T_MAX: "T"}
+
+
+def _cosine_formula(angle: sp.Expr, half: bool = True, eta_min: sp.Expr = ETA_MIN) -> sp.Expr:
+    return eta_min + (ETA_0 - eta_min) * (1 + sp.cos(angle)) / (2 if half else 1)
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    return _cosine_formula(sp.pi * T / T_MAX)
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """reference.lr_scheduler.CosineAnnealingLR (torch's recursive form) stepped t times."""
+    return lr_at(lambda opt: CosineAnnealingLR(opt, T_max=int(values["T"]),
+                                               eta_min=values["eta_min"]), values)
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    call = ("torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=$T$, "
+            "eta_min=$\\eta_{\\min}$)")
+    note = ("，包括 $t > T$" if lang == "zh" else ", including $t > T$")
+    return formula_prompt(call, "eta_0, eta_min, T, t", lang, note)
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    return [("余弦从 $\\eta_0$ 在 $T$ 个 epoch 内半个周期降到 $\\eta_{\\min}$，"
+             "之后不截断，继续按周期 $2T$ 变化：" if zh else
+             "The cosine takes the lr from $\\eta_0$ down to $\\eta_{\\min}$ over half a "
+             "period, $T$ epochs, and is not clamped afterwards (period $2T$): ")
+            + f"$\\eta_t = {answer_tex(params)}$",
+            ANSWER[lang] + f"$\\eta_t = {answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    angle = sp.pi * T / T_MAX
+    return [("missing_half", _cosine_formula(angle, half=False)),
+            ("eta_min_ignored", _cosine_formula(angle, eta_min=0)),
+            ("full_period_T_max", _cosine_formula(2 * angle)),
+            ("no_pi", _cosine_formula(T / T_MAX))]
+    # Not clamped_at_eta_min (min(t, T) in the angle): it differs from the key only where
+    # t > T, and the grader's 12 points miss that half of its domain about once in 1,500.

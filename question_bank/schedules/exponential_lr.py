@@ -3,7 +3,7 @@ r"""Exponential learning-rate decay in its two forms: torch's ExponentialLR and 
 Difficulty 1: torch.optim.lr_scheduler.ExponentialLR(gamma), the lr at epoch e:
 :math:`\eta_e = \eta_0\gamma^e`. 2: the seed's form :math:`\eta_e = \eta_0 e^{-ke}` (which is
 ExponentialLR with :math:`\gamma = e^{-k}`), the lr at epoch e. 3: either form, the first epoch
-whose lr is below a threshold.
+whose lr is below a threshold, or (half the time) the lr of epoch t as a formula in either form.
 
 Each prompt names its form and says that epochs count from 0 (the lr of epoch e is the one after
 e calls to scheduler.step()). Confusing k with gamma is the classic slip (conventions.md
@@ -19,12 +19,17 @@ import sympy as sp
 import torch
 
 import reference.lr_scheduler
+from question_bank import _formula
 from question_bank._format import num
 from question_bank._memo import per_variant
 from question_bank.schedules._lr import (
     ACCURACY,
     ANSWER,
+    EPOCH_VARIABLE,
+    LR_VARIABLE,
     distinct_from,
+    formula_prompt,
+    lr_at,
     lr_history,
     torch_lr_history,
 )
@@ -42,6 +47,8 @@ RATIOS = (0.5, 0.1, 0.25, 0.01, 0.2)
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3 and rng.random() < 0.5:
+        return {"formula": True, "form": rng.choice(["gamma", "k"])}
     params = {"lr0": rng.choice(BASE_LRS), "ask": "lr"}
     form = {1: "gamma", 2: "k", 3: rng.choice(["gamma", "k"])}[difficulty]
     if form == "gamma":
@@ -96,6 +103,8 @@ def _read(params: dict, lrs: list[float]) -> float:
 
 
 def answer(params: dict) -> float:
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     return _read(params, history(params))
 
 
@@ -107,6 +116,8 @@ def oracle(params: dict) -> float:
 def closed_form(params: dict) -> sp.Expr:
     """eta_0 gamma^e or eta_0 exp(-k e); the crossing epoch is the first integer past
     ln(ratio) / ln(gamma)."""
+    if params.get("formula"):
+        return _formula_value(params)
     q = sp.Rational
     log_gamma = (sp.log(q(str(params["gamma"]))) if params["form"] == "gamma"
                  else -q(str(params["k"])))
@@ -116,11 +127,21 @@ def closed_form(params: dict) -> sp.Expr:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     return num(answer(params), 8)
 
 
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    return _formula_variables(params) if params.get("formula") else []
+
+
 def tolerance(params: dict) -> dict:
-    if params["ask"] == "first_below":
+    if params.get("ask") == "first_below":
         return {"rtol": 0.0, "atol": 0.01}  # an epoch index: exact
     return {"rtol": 1e-4, "atol": 1e-12}
 
@@ -139,6 +160,8 @@ def _schedule_text(params: dict, lang: str) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     lr0, schedule = num(params["lr0"]), _schedule_text(params, lang)
     if lang == "zh":
         setup = (f"初始学习率 $\\eta_0 = {lr0}$，衰减方式：{schedule}。每个 epoch 结束时调用一次 "
@@ -161,6 +184,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     zh = lang == "zh"
     lrs = history(params)
     lr0 = num(params["lr0"])
@@ -250,6 +275,8 @@ def _confused_log_gamma(params: dict) -> float:
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     log_gamma, confused = _log_gamma(params), _confused_log_gamma(params)
     if params["ask"] == "lr":
         found = [("k_gamma_confusion", _lr_variant(params, confused)),
@@ -264,3 +291,71 @@ def mistakes(params: dict) -> list[Mistake]:
              ("epoch_numbered_from_one", first + 1),
              ("k_gamma_confusion", math.floor(math.log(params["ratio"]) / confused) + 1)]
     return [Mistake(n, v, FEEDBACK[n]) for n, v in distinct_from(first, found)]
+
+
+# -- the formula variant: eta_0 gamma^t, or the gamma that gives the notes' eta_0 exp(-k t) ---
+ETA_0, T, GAMMA, K = _formula.symbols(LR_VARIABLE, EPOCH_VARIABLE, "gamma:unit_interval",
+                                      "k:positive")
+NAMES = {}
+
+
+def _formula_variables(params: dict) -> list[str]:
+    if params["form"] == "gamma":
+        return [LR_VARIABLE, "gamma:unit_interval", EPOCH_VARIABLE]
+    return ["k:positive"]
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    return ETA_0 * GAMMA**T if params["form"] == "gamma" else sp.exp(-K)
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """reference.lr_scheduler.ExponentialLR stepped t times; for the k form, the factor by
+    which reference.lr_scheduler.ExponentialDecayLR (the notes' form) multiplies per epoch."""
+    if params["form"] == "gamma":
+        return lr_at(lambda opt: reference.lr_scheduler.ExponentialLR(opt, values["gamma"]),
+                     values)
+    lrs = lr_history(lambda opt: reference.lr_scheduler.ExponentialDecayLR(opt, k=values["k"]),
+                     1.0, 1)
+    return lrs[1] / lrs[0]
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    if params["form"] == "gamma":
+        call = ("torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=$\\gamma$)"
+                "（$0 < \\gamma < 1$）" if lang == "zh" else
+                "torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma=$\\gamma$) "
+                "($0 < \\gamma < 1$)")
+        return formula_prompt(call, "eta_0, gamma, t", lang)
+    if lang == "zh":
+        return ("讲义中的指数衰减为 $\\eta_t = \\eta_0 e^{-kt}$（$k > 0$，$t$ 为 epoch，从 0 开始）。"
+                "要用 torch.optim.lr_scheduler.ExponentialLR(optimizer, gamma) 得到完全相同的调度"
+                "（每个 epoch 结束时调用一次 scheduler.step()），gamma 应取什么？写出关于 $k$ 的"
+                "表达式，变量输入为 k。")
+    return ("The notes' exponential decay is $\\eta_t = \\eta_0 e^{-kt}$ ($k > 0$, $t$ the "
+            "epoch, counted from 0). Which gamma makes torch.optim.lr_scheduler.ExponentialLR("
+            "optimizer, gamma), stepped once at the end of every epoch, give exactly the same "
+            "schedule? Give it as an expression in $k$; type it as k.")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    if params["form"] == "gamma":
+        lines = [("ExponentialLR 每次 step() 把学习率乘以 $\\gamma$，调用 $t$ 次后为 " if zh else
+                  "ExponentialLR multiplies the lr by $\\gamma$ at every step(); after $t$ "
+                  "calls ") + f"$\\eta_t = {answer_tex(params)}$"]
+        return lines + [ANSWER[lang] + f"$\\eta_t = {answer_tex(params)}$"]
+    lines = [("ExponentialLR 给出 $\\eta_t = \\eta_0 \\gamma^t$；令它对每个 $t$ 等于 "
+              "$\\eta_0 e^{-kt} = \\eta_0 (e^{-k})^t$" if zh else
+              "ExponentialLR gives $\\eta_t = \\eta_0 \\gamma^t$; equal to "
+              "$\\eta_0 e^{-kt} = \\eta_0 (e^{-k})^t$ for every $t$ means")
+             + f" $\\gamma = {answer_tex(params)}$"]
+    return lines + [ANSWER[lang] + f"$\\gamma = {answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    if params["form"] == "gamma":
+        return [("k_gamma_confusion", ETA_0 * sp.exp(-GAMMA * T)),
+                ("epoch_counted_from_one", ETA_0 * GAMMA ** (T - 1)),
+                ("decayed_before_first_epoch", ETA_0 * GAMMA ** (T + 1))]
+    return [("k_gamma_confusion", K), ("one_minus_k_as_gamma", 1 - K)]

@@ -4,7 +4,8 @@ Difficulty 1: t counts epochs; the lr at epoch e. 2: t counts iterations (optimi
 Keras' legacy ``decay`` and ``InverseTimeDecay`` do; the lr at the start of epoch E with a given
 number of iterations per epoch. 3: per iteration, the iterations per epoch to be worked out from
 the data-set size and batch size (``DataLoader(drop_last=False)``: ceil(N/B)), and the lr after E
-epochs and j more iterations.
+epochs and j more iterations; or (half the time) the lr at the start of epoch t, per-iteration
+decay with n iterations per epoch, as a formula.
 
 torch has no class for this schedule; the prompt names ``LambdaLR(lambda t: 1 / (1 + k * t))``
 and says what t counts (conventions.md section 6: the unit is the ambiguity).
@@ -19,10 +20,17 @@ import warnings
 import sympy as sp
 import torch
 
+from question_bank import _formula
 from question_bank._format import num
-from question_bank.schedules._lr import ACCURACY, ANSWER, distinct_from
+from question_bank.schedules._lr import (
+    ACCURACY,
+    ANSWER,
+    LR_VARIABLE,
+    distinct_from,
+    lr_history,
+)
 from quizgen.model import Mistake
-from reference.lr_scheduler import time_based_decay_lr_at
+from reference.lr_scheduler import TimeBasedDecayLR, time_based_decay_lr_at
 
 ID = "schedules.time_based_decay"
 TOPIC = "schedules"
@@ -38,6 +46,8 @@ BATCHES = (32, 64, 128, 256)
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3 and rng.random() < 0.5:
+        return {"formula": True}
     params = {"lr0": rng.choice(BASE_LRS)}
     if difficulty == 1:
         return {**params, "unit": "epoch", "k": rng.choice(EPOCH_KS), "epoch": rng.randint(1, 20)}
@@ -52,6 +62,14 @@ def sample(rng: random.Random, difficulty: int) -> dict:
     return {**params, "k": rng.choice((1e-3, 2e-3, 5e-3)), "dataset": n, "batch": b,
             "epoch": rng.randint(1, 5),
             "extra": rng.randint(1, math.ceil(n / b) - 1)}
+
+
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
 
 
 def iterations_per_epoch(params: dict, drop_last: bool = False) -> int:
@@ -69,6 +87,8 @@ def steps(params: dict) -> int:
 
 
 def answer(params: dict) -> float:
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     return time_based_decay_lr_at(steps(params), params["lr0"], params["k"])
 
 
@@ -85,6 +105,8 @@ def oracle(params: dict) -> float:
 
 
 def closed_form(params: dict) -> sp.Expr:
+    if params.get("formula"):
+        return _formula_value(params)
     q = sp.Rational
     if params["unit"] == "epoch":
         t = sp.Integer(params["epoch"])
@@ -96,6 +118,8 @@ def closed_form(params: dict) -> sp.Expr:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     return num(answer(params), 8)
 
 
@@ -118,6 +142,8 @@ def _rule(params: dict, lang: str) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     lr0, rule, e = num(params["lr0"]), _rule(params, lang), params["epoch"]
     zh = lang == "zh"
     head = (f"初始学习率 $\\eta_0 = {lr0}$，采用{rule}。" if zh else
@@ -147,6 +173,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     zh = lang == "zh"
     t, lr0, k = steps(params), num(params["lr0"]), num(params["k"])
     lines = []
@@ -182,6 +210,12 @@ FEEDBACK = {
         "zh": "你按 epoch 计数了，但这里的衰减是按迭代进行的：t 是参数更新的次数，"
               "等于 epoch 数乘以每个 epoch 的迭代次数。",
     },
+    "linear_decay": {
+        "en": "You decayed the lr linearly, lr0 * (1 - k t); time-based decay divides: "
+              "lr0 / (1 + k t), which never reaches zero.",
+        "zh": "你让学习率线性下降（lr0 * (1 - k t)）；基于时间的衰减是相除：lr0 / (1 + k t)，"
+              "永远不会降到零。",
+    },
     "partial_batch_dropped": {
         "en": "You used floor(N / B) iterations per epoch; with drop_last=False the last, "
               "partial batch is a step too, so an epoch has ceil(N / B) iterations.",
@@ -192,6 +226,8 @@ FEEDBACK = {
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     lr0, k, t = params["lr0"], params["k"], steps(params)
     found = [("compounded", lr0 / (1 + k) ** t), ("one_step_too_many", lr0 / (1 + k * (t + 1)))]
     if params["unit"] == "iteration":
@@ -200,3 +236,50 @@ def mistakes(params: dict) -> list[Mistake]:
         dropped = params["epoch"] * iterations_per_epoch(params, drop_last=True) + params["extra"]
         found.append(("partial_batch_dropped", lr0 / (1 + k * dropped)))
     return [Mistake(n, v, FEEDBACK[n]) for n, v in distinct_from(answer(params), found)]
+
+
+# -- the formula variant: per-iteration decay, the lr at the start of epoch t -------------------
+FORMULA_VARIABLES = [LR_VARIABLE, "k:positive", "n:positive_integer", "t:positive_integer"]
+ETA_0, K, N, T = _formula.symbols(*FORMULA_VARIABLES)
+NAMES = {}
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    return ETA_0 / (1 + K * N * T)
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """reference.lr_scheduler.TimeBasedDecayLR stepped once per iteration, n t times."""
+    steps_taken = int(values["n"]) * int(values["t"])
+    return lr_history(lambda opt: TimeBasedDecayLR(opt, k=values["k"]), values["eta_0"],
+                      steps_taken)[-1]
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    if lang == "zh":
+        return ("学习率按迭代做基于时间的衰减：LambdaLR(optimizer, lambda i: 1 / (1 + k * i))，"
+                "每次参数更新（每个 batch）后调用一次 scheduler.step()，$i$ 为已完成的更新次数"
+                "（Keras 旧版 decay 参数的做法）。初始学习率为 $\\eta_0$，$k > 0$，每个 epoch 有 "
+                "$n$ 次迭代，epoch 从 0 开始编号。写出第 $t$ 个 epoch 开始时的学习率关于 "
+                "$\\eta_0, k, n, t$ 的表达式，变量输入为 eta_0、k、n、t。")
+    return ("The learning rate decays per iteration: LambdaLR(optimizer, lambda i: 1 / (1 + k * "
+            "i)), with scheduler.step() called after every optimizer update (every batch), i "
+            "being the number of updates so far (as Keras' legacy decay argument does). The "
+            "initial learning rate is $\\eta_0$, $k > 0$, an epoch has $n$ iterations, and "
+            "epochs are numbered from 0. Give the learning rate at the start of epoch $t$ as an "
+            "expression in $\\eta_0, k, n, t$; type them as eta_0, k, n, t.")
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    return [("第 $t$ 个 epoch 开始前已完成 $t$ 个 epoch，即 $i = n t$ 次更新" if zh else
+             "Before epoch $t$ starts, $t$ epochs have run: $i = n t$ updates"),
+            f"$\\eta = \\frac{{\\eta_0}}{{1 + k i}} = {answer_tex(params)}$",
+            ANSWER[lang] + f"$\\eta = {answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    return [("epochs_as_steps", ETA_0 / (1 + K * T)),
+            ("compounded", ETA_0 / (1 + K) ** (N * T)),
+            ("one_step_too_many", ETA_0 / (1 + K * (N * T + 1))),
+            ("linear_decay", ETA_0 * (1 - K * N * T))]

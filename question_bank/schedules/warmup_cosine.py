@@ -12,7 +12,8 @@ Difficulty 1: a step inside the warmup. 2: a step in the cosine phase, eta_min =
 scheduler.step()), so the first step already has s * eta_0; Hugging Face's
 get_cosine_schedule_with_warmup starts at 0 (t / W) and schedule-free at 1/W ((t + 1) / W)
 (conventions.md section 6): both are named mistakes. The answer comes from
-reference.lr_scheduler.WarmupCosineLR.
+reference.lr_scheduler.WarmupCosineLR. Half the time, difficulty 3 asks instead for the warmup
+alone, LinearLR's lr at every step t, as a formula (with min past the warmup).
 """
 
 from __future__ import annotations
@@ -23,17 +24,22 @@ import random
 import sympy as sp
 from torch.optim import lr_scheduler as torch_schedulers
 
+from question_bank import _formula
 from question_bank._format import num, par, plain
 from question_bank._memo import per_variant
 from question_bank.schedules._lr import (
     ACCURACY,
     ANSWER,
+    EPOCH_VARIABLE,
+    LR_VARIABLE,
     distinct_from,
+    formula_prompt,
+    lr_at,
     lr_history,
     torch_lr_history,
 )
 from quizgen.model import Mistake
-from reference.lr_scheduler import WarmupCosineLR
+from reference.lr_scheduler import LinearLR, WarmupCosineLR
 
 ID = "schedules.warmup_cosine"
 TOPIC = "schedules"
@@ -47,6 +53,8 @@ START_FACTORS = (0.1, 0.01, 0.2, 0.25, 0.5)
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if difficulty == 3 and rng.random() < 0.5:
+        return {"formula": True}
     warmup, total = rng.choice(WARMUPS), rng.choice(TOTALS)
     params = {"lr0": rng.choice(BASE_LRS), "warmup": warmup, "total": total,
               "start_factor": rng.choice(START_FACTORS), "eta_min": 0.0}
@@ -60,6 +68,14 @@ def sample(rng: random.Random, difficulty: int) -> dict:
             return {**params, "step": step}
 
 
+def kind(params: dict) -> str:
+    return "expression" if params.get("formula") else KIND
+
+
+def variables(params: dict) -> list[str]:
+    return list(FORMULA_VARIABLES) if params.get("formula") else []
+
+
 @per_variant
 def history(params: dict) -> list[float]:
     return lr_history(
@@ -70,6 +86,8 @@ def history(params: dict) -> list[float]:
 
 
 def answer(params: dict) -> float:
+    if params.get("formula"):
+        return _formula.text(_formula_value(params))
     return history(params)[-1]
 
 
@@ -87,6 +105,8 @@ def oracle(params: dict) -> float:
 
 
 def closed_form(params: dict) -> sp.Expr:
+    if params.get("formula"):
+        return _formula_value(params)
     q = sp.Rational
     lr0, s, eta_min = (q(str(params[k])) for k in ("lr0", "start_factor", "eta_min"))
     t, w, total = params["step"], params["warmup"], params["total"]
@@ -96,10 +116,14 @@ def closed_form(params: dict) -> sp.Expr:
 
 
 def answer_tex(params: dict) -> str:
+    if params.get("formula"):
+        return _formula.latex(_formula_value(params), NAMES)
     return num(answer(params), 8)
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("formula"):
+        return _formula_prompt(params, lang)
     lr0, s, w, total, t = (num(params["lr0"]), num(params["start_factor"]), params["warmup"],
                            params["total"], params["step"])
     eta_min = num(params["eta_min"])
@@ -126,6 +150,8 @@ def prompt(params: dict, lang: str) -> str:
 
 
 def solution(params: dict, lang: str) -> list[str]:
+    if params.get("formula"):
+        return _formula_solution(params, lang)
     zh = lang == "zh"
     lr0, s, eta_min = params["lr0"], params["start_factor"], params["eta_min"]
     t, w, total = params["step"], params["warmup"], params["total"]
@@ -168,6 +194,12 @@ FEEDBACK = {
               "(1 - s) * t / W.",
         "zh": "你直接把 t / W 加到了 s 上；因子是从 s 增长到 1，增量应为 (1 - s) * t / W。",
     },
+    "factors_swapped": {
+        "en": "LinearLR goes from start_factor to end_factor: the factor rises from s to 1 "
+              "(a warmup), it does not fall from 1 to s.",
+        "zh": "LinearLR 从 start_factor 变到 end_factor：因子从 s 增长到 1（这是预热），"
+              "而不是从 1 降到 s。",
+    },
     "cosine_not_shifted": {
         "en": "You started the cosine at t = 0; it starts after the warmup, so its argument is "
               "pi (t - W) / (T - W).",
@@ -195,6 +227,8 @@ def _cosine(params: dict, angle: float, half: float = 0.5, eta_min: float | None
 
 
 def mistakes(params: dict) -> list[Mistake]:
+    if params.get("formula"):
+        return _formula.mistakes(_formula_mistakes(params), FEEDBACK)
     lr0, s = params["lr0"], params["start_factor"]
     t, w, total = params["step"], params["warmup"], params["total"]
     if t < w:
@@ -209,3 +243,50 @@ def mistakes(params: dict) -> list[Mistake]:
         if params["eta_min"]:
             found.append(("eta_min_ignored", _cosine(params, right, eta_min=0.0)))
     return [Mistake(n, v, FEEDBACK[n]) for n, v in distinct_from(answer(params), found)]
+
+
+# -- the formula variant: LinearLR's warmup at every step t -------------------------------------
+FORMULA_VARIABLES = [LR_VARIABLE, "s:unit_interval", "W:positive_integer", EPOCH_VARIABLE]
+ETA_0, S, W, T = _formula.symbols(*FORMULA_VARIABLES)
+NAMES = {}
+
+
+def _warmup(factor_start: sp.Expr, progress: sp.Expr) -> sp.Expr:
+    return ETA_0 * (factor_start + (1 - factor_start) * progress)
+
+
+def _formula_value(params: dict) -> sp.Expr:
+    return _warmup(S, sp.Min(T, W) / W)
+
+
+def evaluate(params: dict, values: dict) -> float:
+    """reference.lr_scheduler.LinearLR (torch's recursive form) stepped t times."""
+    return lr_at(lambda opt: LinearLR(opt, start_factor=values["s"], end_factor=1.0,
+                                      total_iters=int(values["W"])), values)
+
+
+def _formula_prompt(params: dict, lang: str) -> str:
+    call = ("torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=$s$, total_iters=$W$)"
+            + ("（end_factor 取默认值 1，$0 < s < 1$；这里“epoch”即一次 scheduler.step()）"
+               if lang == "zh" else " (end_factor at its default 1, $0 < s < 1$; an \"epoch\" "
+               "here is one scheduler.step())"))
+    note = ("，包括预热结束之后；可以用 min(a, b)" if lang == "zh"
+            else ", after the warmup too; min(a, b) is accepted")
+    return formula_prompt(call, "eta_0, s, W, t", lang, note)
+
+
+def _formula_solution(params: dict, lang: str) -> list[str]:
+    zh = lang == "zh"
+    return [("LinearLR 的因子在 $W$ 步内从 $s$ 线性增长到 1，之后保持 1：" if zh else
+             "LinearLR's factor grows linearly from $s$ to 1 over $W$ steps, then stays at 1: ")
+            + "$s + (1 - s) \\frac{\\min(t, W)}{W}$",
+            f"$\\eta_t = {answer_tex(params)}$",
+            ANSWER[lang] + f"$\\eta_t = {answer_tex(params)}$"]
+
+
+def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
+    # Not hf_zero_start (min(t, W) / W), warmup_off_by_one (min(t + 1, W)) or no_clamp (t / W):
+    # each differs from the key only on one side of t = W, half the domain, which the grader's
+    # 12 points miss about once in 2,500 verdicts. These two differ almost everywhere.
+    return [("start_factor_not_scaled", ETA_0 * (S + sp.Min(T, W) / W)),
+            ("factors_swapped", ETA_0 * (1 - (1 - S) * sp.Min(T, W) / W))]

@@ -21,7 +21,7 @@ from .errors import BankError, bank_frame, one_line
 REQUIRED = ("ID", "TOPIC", "TITLE", "KIND", "sample", "prompt", "answer", "answer_tex",
             "closed_form", "solution", "mistakes")
 HOOKS = ("sample", "prompt", "answer", "answer_tex", "closed_form", "solution", "mistakes",
-         "kind", "tolerance", "variables", "choices", "oracle")
+         "kind", "tolerance", "variables", "choices", "oracle", "evaluate")
 KINDS = ("number", "vector", "expression", "choice")
 
 

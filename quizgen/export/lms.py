@@ -29,6 +29,10 @@ EXPRESSION_MODES = ("choice", "point")
 # Where an expression is evaluated for expression="point": simple values away from 0 and 1,
 # tried in order until the answer is finite, real and told apart from every named mistake.
 POINT_CANDIDATES = (0.7, 1.3, 0.4, 2.1, 1.7, 0.9, 2.6, 3.2)
+# the same, for variables whose domain these values leave (a step count, a beta)
+DOMAIN_CANDIDATES = {"integer": (2, 3, 5, 4, 7, 6, 9, 8),
+                     "positive_integer": (2, 3, 5, 4, 7, 6, 9, 8),
+                     "unit_interval": (0.7, 0.3, 0.4, 0.9, 0.6, 0.8, 0.2, 0.55)}
 POINT_TOLERANCE = {"rtol": 1e-4, "atol": 1e-9}
 
 
@@ -223,13 +227,16 @@ def _evaluation_point(q: Question) -> tuple[dict[str, float], float, list[float 
     named mistake by more than ten tolerances; the answer and the mistakes' values there."""
     from quizgen.grading.numeric import evaluate_scalar
     from quizgen.grading.parser import parse
+    from quizgen.grading.variables import parse_variables
 
-    variables = tuple(q.vars)
+    declared = parse_variables(q.vars)  # "name:domain" specs
+    variables = tuple(v.name for v in declared)
     answer = parse(str(q.answer), variables)
     mistakes = [parse(str(m.value), variables) for m in q.mistakes]
     n = len(POINT_CANDIDATES)
     for k in range(n):
-        point = {v: POINT_CANDIDATES[(k + i) % n] for i, v in enumerate(variables)}
+        point = {v.name: DOMAIN_CANDIDATES.get(v.domain, POINT_CANDIDATES)[(k + i) % n]
+                 for i, v in enumerate(declared)}
         value = _real(evaluate_scalar(answer, point))
         if value is None:
             continue

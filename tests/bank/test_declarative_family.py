@@ -163,8 +163,7 @@ feedback = "no"
     assert grade_answer(q, f"[[{a}, 1], [0, {a}]]").status == "correct"
 
 
-def test_an_expression_answer_is_graded_symbolically(tmp_path):
-    family = _family(tmp_path / "b", "sgd", """
+SGD_STEP = """
 kind = "expression"
 variables = ["w:real", "g:real"]
 [params]
@@ -181,13 +180,27 @@ feedback = "Descent subtracts."
 name = "no_lr"
 formula = "w - g"
 feedback = "Scale by the rate."
-""")
+"""
+
+
+def test_an_expression_answer_is_graded_symbolically(tmp_path):
+    family = _family(tmp_path / "b", "sgd", SGD_STEP)
     q = _question(family, 0)
     lr = q.params["lr"]
     assert q.kind == "expression" and q.vars == ["w:real", "g:real"]  # as declared
     assert grade_answer(q, f"-(g*{lr} - w)").status == "correct"
     verdict = grade_answer(q, f"w + {lr} g")
     assert verdict.status == "incorrect" and verdict.mistake == "ascent"
+
+
+def test_a_declarative_expression_family_validates_without_a_reference_hook(tmp_path):
+    # a built-in expression family must compare itself with reference/ (evaluate); a course
+    # bank's formula is its own definition, so validate asks no such hook of it
+    from quizgen.validate import validate_family
+
+    family = _family(tmp_path / "b", "sgd", SGD_STEP)
+    report = validate_family(family, seeds=3, formats=[])
+    assert not any("evaluate" in f for f in report.failures), report.failures
 
 
 def test_a_formula_undefined_for_a_variant_names_file_key_and_values(tmp_path):

@@ -96,6 +96,25 @@ def test_expression_at_a_point_and_numbers_as_choices(mixed_quiz, tmp_path):
     assert any("number asked as multiple choice" in n for n in notes)
 
 
+def test_expression_at_a_point_stays_inside_the_variables_domains(tmp_path):
+    # Adam's step size, declared lr:positive, beta_1/beta_2:unit_interval, t:positive_integer:
+    # the point must give t a whole value and the betas values in (0, 1).
+    from quizgen.sampling import make_quiz
+
+    quiz = make_quiz("optimizers.adam_constant_gradient", count=2, seed=3, difficulty=2)
+    quiz.questions = [q for q in quiz.questions if q.params["ask"] == "step_size"]
+    notes: list[str] = []
+    path = export(quiz, "moodle", tmp_path / "q.xml", notes=notes, expression="point")
+    question = [q for q in ET.parse(path).getroot().iter("question")][1]
+    assert question.get("type") == "numerical"
+    point = dict(re.findall(r"(\w+) = ([\d.]+)", notes[0]))
+    lr, b1, b2, t = (float(point[k]) for k in ("lr", "beta_1", "beta_2", "t"))
+    assert t == int(t) and 0 < b1 < 1 and 0 < b2 < 1
+    # independent oracle: Kingma & Ba's step size at that point
+    want = lr * (1 - b2**t) ** 0.5 / (1 - b1**t)
+    assert float(question.find("answer/text").text) == pytest.approx(want, rel=1e-9)
+
+
 def test_a_vector_without_mistakes_cannot_become_multiple_choice(mixed_quiz, tmp_path):
     mixed_quiz.questions[1].mistakes = []
     with pytest.raises(LmsConversionError, match="clip_grad_norm#2"):

@@ -22,6 +22,8 @@ def one_thread():
 def test_answer_matches_torch_functional_over_500_seeds(one_thread):
     for seed in range(500):
         params = family.sample(rng_for(seed, "kd-oracle"), 1 + seed % 3)
+        if params.get("formula"):
+            continue  # the formula variant: tests/question_bank/test_families.py
         assert family.answer(params) == pytest.approx(family.oracle(params), rel=1e-9,
                                                       abs=1e-12), params
 

@@ -10,6 +10,8 @@ from quizgen.sampling import rng_for
 def test_answer_matches_torch_ema_impulse_response_over_500_seeds():
     for seed in range(500):
         params = family.sample(rng_for(seed, "window-oracle"), 1 + seed % 3)
+        if params.get("formula"):
+            continue  # the formula variant: tests/question_bank/test_families.py
         assert family.answer(params) == pytest.approx(family.oracle(params), rel=1e-9), params
 
 

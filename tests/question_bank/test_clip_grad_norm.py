@@ -10,6 +10,8 @@ from quizgen.sampling import rng_for
 @pytest.mark.parametrize("seed", range(500))
 def test_answer_matches_torch_clip_grad_norm_(seed):
     params = family.sample(rng_for(seed, "clip-oracle"), 1 + seed % 3)
+    if params.get("formula"):
+        return  # the formula variant: tests/question_bank/test_families.py
     tensors = [torch.nn.Parameter(torch.zeros(len(g), dtype=torch.float64))
                for g in params["grads"]]
     for t, g in zip(tensors, params["grads"]):

@@ -9,6 +9,8 @@ from quizgen.sampling import rng_for
 def test_answer_matches_torch_nn_counts_over_500_seeds():
     for seed in range(500):
         params = family.sample(rng_for(seed, "npc-oracle"), 1 + seed % 3)
+        if params.get("formula"):
+            continue  # the formula variant: tests/question_bank/test_families.py
         assert family.answer(params) == family.oracle(params), params
 
 
@@ -25,4 +27,6 @@ def test_table_of_counts(layer, expected):
 def test_difference_questions_are_positive():
     for seed in range(200):
         params = family.sample(rng_for(seed, "npc-diff"), 3)
+        if params.get("formula"):
+            continue  # the formula variant: tests/question_bank/test_families.py
         assert family.answer(params) > 0

@@ -15,6 +15,8 @@ def torch_state_bytes(name, shape):
 def test_answer_matches_torch_optim_state_over_500_seeds():
     for seed in range(500):
         params = family.sample(rng_for(seed, "memory-oracle"), 1 + seed % 3)
+        if params.get("formula"):
+            continue  # the formula variant: tests/question_bank/test_families.py
         shape = (params["m"], params["n"])
         if params["ask"] in ("floats", "bytes"):
             size, tensors = torch_state_bytes(params["optimizer"], shape)

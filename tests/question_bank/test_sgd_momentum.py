@@ -21,6 +21,8 @@ def torch_sgd(params):
 def test_answer_matches_torch_optim_sgd_over_500_seeds():
     for seed in range(500):
         params = family.sample(rng_for(seed, "sgd-oracle"), 1 + seed % 3)
+        if params.get("formula"):
+            continue  # the formula variant: tests/question_bank/test_families.py
         expected = torch_sgd(params)
         assert family.answer(params) == pytest.approx(expected, rel=1e-9, abs=1e-12), params
         assert family.oracle(params) == pytest.approx(expected, rel=1e-12, abs=1e-15)
@@ -31,10 +33,15 @@ def test_every_difficulty_asks_something_different():
     for seed in range(200):
         for d in (1, 2, 3):
             p = family.sample(rng_for(seed, "sgd-kinds"), d)
+            if p.get("formula"):
+                seen[d].add(("formula", p["ask"]))
+                continue
             seen[d].add((bool(p["momentum"]), p["nesterov"], bool(p["weight_decay"]), p["ask"]))
     assert seen[1] == {(False, False, False, "theta")}
     assert seen[2] == {(True, False, False, "theta"), (True, False, False, "buf")}
-    assert {s[1:3] for s in seen[3]} == {(True, False), (False, True), (True, True)}
+    assert {s[1:3] for s in seen[3] if s[0] != "formula"} == {
+        (True, False), (False, True), (True, True)}
+    assert {s for s in seen[3] if s[0] == "formula"} == {("formula", "buf"), ("formula", "theta")}
 
 
 def test_conventions_checked_values_and_named_mistakes():
