@@ -290,7 +290,7 @@ def _variants_data(path: Path, text: str | None, base: Quiz) -> dict[str, Any] |
 def _student_block(v: StudentVariant) -> str:
     """One student as :meth:`Variants.to_json` writes it inside the students list."""
     one = json.dumps({"id": v.student.id, "name": v.student.name,
-                      "questions": [_as_json(q) for q in v.questions]},
+                      "questions": [question_to_dict(q) for q in v.questions]},
                      ensure_ascii=False, indent=1, sort_keys=True)
     return "\n".join("  " + line for line in one.split("\n"))  # (no raw newline in a string)
 
