@@ -246,7 +246,7 @@ def read_submission_batch(
     reported and the later row is kept. A file that cannot be read at all raises
     SubmissionError.
     """
-    question_ids = [q.id for q in quiz.questions]
+    question_ids = answer_ids(quiz)
     if path.suffix.lower() == ".json":
         try:
             text = path.read_text(encoding="utf-8-sig")
@@ -392,6 +392,9 @@ def grade_submissions(
     for student, answers in rows:
         result = StudentResult(student, answers)
         for question in quiz.questions:
+            if question.parts:
+                _grade_parts(question, answers, quiz, result)
+                continue
             if question.id not in answers:
                 continue
             verdict = grade_answer(question, answers.get(question.id, ""), quiz.lang)
@@ -400,6 +403,27 @@ def grade_submissions(
         result.score = round(result.score, 6)
         results.append(result)
     return results
+
+
+def answer_ids(quiz: Quiz) -> list[str]:
+    """The answer keys (CSV columns) of a quiz: a question's id, or "q3.a", "q3.b" for each
+    part of a multi-part question."""
+    return [key for q in quiz.questions for key in q.part_ids()]
+
+
+def _grade_parts(question: Question, answers: dict[str, str], quiz: Quiz,
+                 result: StudentResult) -> None:
+    """A multi-part question: one verdict per part ("q3.b"), with follow-through."""
+    from .multipart import grade_parts
+
+    keys = question.part_ids()
+    if not any(key in answers for key in keys):
+        return  # the file has no column of this question
+    texts = {p.id: answers.get(key, "") for p, key in zip(question.parts, keys)}
+    verdicts = grade_parts(question, texts, quiz.lang, quiz.follow_through)
+    for part, key in zip(question.parts, keys):
+        result.verdicts[key] = verdicts[part.id]
+        result.score += verdicts[part.id].score * part.points
 
 
 def write_results(results: list[StudentResult], path: Path) -> None:

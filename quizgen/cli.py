@@ -129,13 +129,17 @@ def topics(banks) -> None:
                    "under OUT/students/, variants.json, tokens.csv and one key for all.")
 @click.option("--shuffle", is_flag=True,
               help="With --students: also shuffle each student's question order.")
+@click.option("--follow-through", type=click.Choice(["full", "half", "off"]), default="full",
+              show_default=True,
+              help="Credit for a later part of a multi-part question computed correctly from "
+                   "the student's own wrong earlier answer.")
 @click.option("--variants", type=click.IntRange(1, 100),
               help="Draw N variants of every question (same family and difficulty) for the LMS "
                    "formats: one Moodle/GIFT category or QTI section per question, so each "
                    "student gets one; key.csv lists every variant's answer.")
 @_bank_option
 def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, shuffle,
-         variants, banks) -> None:
+         follow_through, variants, banks) -> None:
     """Sample a quiz and write quiz.json, the sheet and the answer key."""
     from .bank import BankError
     from .export import FontNotFoundError, LmsConversionError, export_files
@@ -149,7 +153,8 @@ def make(topic, count, seed, lang, difficulty, formats, out, font_dir, roster, s
     _use_banks(banks)
     notes: list[str] = []
     try:
-        quiz = make_quiz(topic, count=count, seed=seed, lang=lang, difficulty=difficulty)
+        quiz = make_quiz(topic, count=count, seed=seed, lang=lang, difficulty=difficulty,
+                         follow_through=follow_through)
         if variants:
             from .lms_variants import add_variants
 
@@ -585,10 +590,14 @@ def new(path, force) -> None:
 
 
 @cli.command()
-@click.argument("quiz_file", metavar="QUIZ.json", type=click.Path(dir_okay=False))
+@click.argument("quiz_files", metavar="QUIZ.json...", nargs=-1, required=True,
+                type=click.Path(dir_okay=False))
 @click.option("--roster", type=click.Path(dir_okay=False),
               help="tokens.csv (student, name, token) or a roster CSV to assign tokens to "
                    "(default: tokens.csv beside QUIZ.json, from `make --students`).")
+@click.option("--lti-config", type=click.Path(dir_okay=False),
+              help="Also be an LTI 1.3 tool for the platforms in this JSON file (pylti1p3's "
+                   "tool configuration; docs/lti.md). Several QUIZ.json: the LMS chooses.")
 @click.option("--db", help="The gradebook: a SQLite file or a SQLAlchemy URL such as "
                            "postgresql+psycopg://... (default: gradebook.sqlite beside QUIZ.json).")
 @click.option("--host", default="127.0.0.1", show_default=True,
@@ -619,37 +628,59 @@ def new(path, force) -> None:
 @click.option("--session-lifetime", default=240, show_default=True,
               type=click.IntRange(1, 7 * 24 * 60),
               help="Minutes after sign-in after which a session ends, however busy.")
-def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verdicts,
-          threads, connection_limit, channel_timeout, max_body_kb, secure_cookies,
-          trusted_proxy, idle_timeout, session_lifetime) -> None:
+@_bank_option
+def serve(quiz_files, roster, lti_config, db, host, port, attempts, show_solutions,
+          hide_verdicts, threads, connection_limit, channel_timeout, max_body_kb,
+          secure_cookies, trusted_proxy, idle_timeout, session_lifetime, banks) -> None:
     """Serve QUIZ.json in the browser: students sign in with their token, answer with a live
     "read as" preview and are graded on submit; the teacher page (admin token, printed here)
     shows submissions live, the report, CSV downloads and regrade. Set QUIZGEN_ADMIN_TOKEN to
     keep the admin token across restarts. Sessions live in the gradebook database, so several
-    `serve` processes on one PostgreSQL database share them (docs/web.md)."""
+    `serve` processes on one PostgreSQL database share them (docs/web.md). With --lti-config
+    it is also an LTI 1.3 tool: launched from an LMS course, scores sent back (docs/lti.md)."""
     import os
 
-    from .web import Classroom, ServeError, Settings, WebOptions, create_app
+    from .web import Classroom, ServeError, Settings, WebOptions
     from .web import serve as run_server
     from .web.security import new_secret
     from .web.server import ServerOptions, is_loopback
     from .web.sessions import Lifetimes
+    from .web.site import Site
 
+    if roster and len(quiz_files) > 1:
+        raise click.UsageError("--roster goes with one QUIZ.json (each quiz folder keeps its "
+                               "own tokens.csv)")
+    config = None
+    if lti_config:
+        from .web.lti.config import LtiConfigError, load_config
+
+        try:
+            config = load_config(lti_config)
+        except LtiConfigError as e:
+            raise InputError(f"--lti-config: {e}") from None
+    _use_banks(banks)
     settings = Settings(attempts=attempts, show_verdicts=not hide_verdicts,
                         show_solutions=show_solutions)
+    rooms: list[Classroom] = []
     try:
-        room = Classroom(quiz_file, db=db, roster=roster, settings=settings)
+        for quiz_file in quiz_files:
+            rooms.append(Classroom(quiz_file, db=db, roster=roster, settings=settings,
+                                   tokens_required=config is None))
     except ServeError as e:
+        for made in rooms:
+            made.close()
         raise InputError(str(e)) from None
     admin_token = os.environ.get("QUIZGEN_ADMIN_TOKEN") or new_secret(24)
     max_body = max_body_kb * 1024
     try:
-        app = create_app(room, WebOptions(
+        site = Site(rooms, WebOptions(
             admin_token=admin_token, secret_key=os.environ.get("QUIZGEN_SECRET_KEY", ""),
             max_body=max_body, secure_cookies=secure_cookies,
-            lifetimes=Lifetimes(idle=idle_timeout * 60.0, absolute=session_lifetime * 60.0)))
+            lifetimes=Lifetimes(idle=idle_timeout * 60.0, absolute=session_lifetime * 60.0)),
+            lti_config=config, lti_options=_lti_options(secure_cookies) if config else None)
     except ValueError as e:
-        room.close()
+        for made in rooms:
+            made.close()
         raise InputError(f"QUIZGEN_ADMIN_TOKEN: {e}") from None
     options = ServerOptions(threads=threads, connection_limit=connection_limit,
                             channel_timeout=channel_timeout, max_body=max_body,
@@ -658,16 +689,23 @@ def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verd
     def ready(bound_host: str, bound_port: int) -> None:
         shown = f"[{bound_host}]" if ":" in bound_host else bound_host
         url = f"http://{shown}:{bound_port}"
-        click.echo(f"quizgen serve: {len(room.tokens)} students, gradebook {room.book.url}")
         # Listening already: a stored answer, however costly, cannot hold the start hostage.
         from .grading.workers import POOL
 
         POOL.warm()
-        if room.recover():
-            click.echo(f"  grading {room.recovered} submission(s) left ungraded by a crash, "
-                       "in the background")
-        click.echo(f"  students: {url}/  (sign in with the token from tokens.csv)")
-        click.echo(f"  teacher:  {url}/admin  admin token: {admin_token}")
+        for r in site.rooms.values():
+            c = r.classroom
+            click.echo(f"quizgen serve: {len(c.tokens)} students, gradebook {c.book.url}"
+                       + (f"  [{r.slug}]" if len(site.rooms) > 1 else ""))
+            if c.recover():
+                click.echo(f"  grading {c.recovered} submission(s) left ungraded by a crash, "
+                           "in the background")
+            click.echo(f"  students: {url}{r.mount}/  (sign in with the token from tokens.csv)")
+            click.echo(f"  teacher:  {url}{r.mount}/admin")
+        click.echo(f"  admin token: {admin_token}")
+        if config is not None:
+            click.echo(f"  LTI 1.3 for {len(config.platforms)} platform(s): login {url}/lti/login"
+                       f"  launch {url}/lti/launch  keys {url}/lti/jwks")
         click.echo(f"  sessions end after {idle_timeout} min idle or {session_lifetime} min; "
                    f"up to {connection_limit} connections, idle ones closed after "
                    f"{channel_timeout} s")
@@ -676,13 +714,43 @@ def serve(quiz_file, roster, db, host, port, attempts, show_solutions, hide_verd
                        err=True)
         click.echo("  Ctrl+C stops the server")
 
+    site.start()
     try:
-        run_server(app, host, port, options, on_ready=ready)
+        run_server(site, host, port, options, on_ready=ready)
     except OSError as e:
         raise InputError(f"--host/--port: cannot listen on {host}:{port} ({e.strerror})") \
             from None
     finally:
-        room.close()
+        site.close()
+
+
+def _lti_options(secure_cookies: bool):
+    from .web.lti.tool import LtiOptions
+
+    return LtiOptions(secure_cookies=secure_cookies)
+
+
+@cli.group()
+def lti() -> None:
+    """The LTI 1.3 tool of `quizgen serve --lti-config` (docs/lti.md)."""
+
+
+@lti.command("keys")
+@click.argument("folder", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace a key pair already in FOLDER.")
+def lti_keys(folder, force) -> None:
+    """Write a fresh RSA key pair for the tool: FOLDER/private.key (readable by you only) and
+    FOLDER/public.key, to name in the LTI configuration file."""
+    from .web.lti.config import LtiConfigError, write_key_pair
+
+    try:
+        private, public = write_key_pair(folder, force=force)
+    except LtiConfigError as e:
+        raise InputError(str(e)) from None
+    except OSError as e:
+        raise InputError(f"{folder}: cannot write ({e.strerror})") from None
+    click.echo(f"wrote {private} (keep it secret) and {public}")
+    click.echo("  name them as private_key_file / public_key_file in the --lti-config file")
 
 
 def main() -> None:

@@ -3,23 +3,34 @@
 quiz.json is the single source for grading and re-export (contract ``quizgen/1``): nothing
 downstream re-samples or re-computes, so this module imports neither torch nor sympy.
 
+A multi-part question (kind ``parts``) holds its parts in ``parts``, each graded on its own; a
+dependent part names the earlier parts it ``uses`` and the ``formula`` that gives its answer from
+their values, so a later part computed correctly from a student's own wrong earlier value can
+earn follow-through credit (the quiz's ``follow_through``: full, half or off; see
+quizgen/multipart.py). A reader of ``quizgen/1`` would misread such a question, so a quiz with
+parts is written as ``quizgen/2``; every other quiz stays ``quizgen/1``, byte for byte.
+
 A quiz made for LMS imports (``make --variants N``) also holds, per slot, the slot's other
 variants: the design's growing field ``variants`` of a question in quiz.json. The slot's own
 fields stay variant 1, a complete question, so a reader that does not know the field still reads
-a whole quiz (the one the sheets show); the file keeps format ``quizgen/1``, and a quiz without
-variants is written exactly as before.
+a whole quiz (the one the sheets show); the field leaves the format as it is (``quizgen/1``
+without parts), and a quiz without variants is written exactly as before.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 FORMAT = "quizgen/1"
+FORMAT_PARTS = "quizgen/2"  # a quiz with multi-part questions
+FORMATS = (FORMAT, FORMAT_PARTS)
 LANGS = ("en", "zh")
 KINDS = ("number", "vector", "expression", "choice")
+PART_KINDS = KINDS  # what one part of a multi-part question may ask for
+FOLLOW_THROUGH = ("full", "half", "off")
 
 
 class QuizFileError(ValueError):
@@ -33,6 +44,27 @@ class Mistake:
     name: str
     value: Any
     feedback: dict[str, str]  # {"en": ..., "zh": ...}
+
+
+@dataclass
+class Part:
+    """One part of a multi-part question: its own prompt, answer, tolerance, points, mistakes
+    and solution; ``uses`` and ``formula`` for a part whose answer follows from earlier parts
+    (``formula`` in their ids, in the grader's notation: ``"max_norm/(a + 1e-6)"``)."""
+
+    id: str  # "a", "b", ...; answers and CSV columns name it "<question id>.<part id>"
+    prompt: dict[str, str]
+    kind: str
+    answer: Any
+    answer_tex: str
+    tolerance: dict[str, float]
+    points: float
+    solution: dict[str, list[str]]
+    mistakes: list[Mistake] = field(default_factory=list)
+    vars: list[str] = field(default_factory=list)
+    choices: list[dict[str, Any]] = field(default_factory=list)
+    uses: list[str] = field(default_factory=list)
+    formula: str = ""
 
 
 @dataclass
@@ -56,6 +88,12 @@ class Question:
     # Where the family came from: {"source": "built-in"}, or a course bank's file and its
     # content hash {"source": "bank", "bank", "file", "sha256"} (regrade warns if it changed).
     origin: dict[str, str] = field(default_factory=dict)
+    # The parts of a multi-part question (kind "parts"); empty for every other question.
+    parts: list[Part] = field(default_factory=list)
+
+    def part_ids(self) -> list[str]:
+        """The answer keys of this question: its own id, or "<id>.<part>" for each part."""
+        return [f"{self.id}.{p.id}" for p in self.parts] if self.parts else [self.id]
 
 
 @dataclass
@@ -66,6 +104,7 @@ class Quiz:
     questions: list[Question]
     created_with: dict[str, str]
     title: str = ""
+    follow_through: str = "full"  # credit for a part that follows from a wrong earlier one
     # Slot id -> variants 2..N of that slot, each a complete question with its own id ("q3.v2");
     # empty unless the quiz was made with --variants.
     variants: dict[str, list[Question]] = field(default_factory=dict)
@@ -74,13 +113,19 @@ class Quiz:
     def total_points(self) -> float:
         return sum(q.points for q in self.questions)
 
+    @property
+    def has_parts(self) -> bool:
+        return any(q.parts for q in self.questions)
+
     def to_dict(self) -> dict[str, Any]:
-        data = {"format": FORMAT, **asdict(self)}
+        data = {**vars(self), "questions": [question_to_dict(q) for q in self.questions]}
+        if not self.has_parts:  # written exactly as before multi-part questions existed
+            data.pop("follow_through")
         variants = data.pop("variants")  # written inside each slot, as the design says
         for question in data["questions"]:
             if variants.get(question["id"]):
-                question["variants"] = variants[question["id"]]
-        return data
+                question["variants"] = [question_to_dict(v) for v in variants[question["id"]]]
+        return {"format": FORMAT_PARTS if self.has_parts else FORMAT, **data}
 
     def to_json(self) -> str:
         # sort_keys + fixed separators: the same quiz is the same bytes on every machine.
@@ -91,8 +136,9 @@ class Quiz:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "quiz.json") -> Quiz:
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise QuizFileError(f"{source}: field 'format' must be {FORMAT!r}")
+        if not isinstance(data, dict) or data.get("format") not in FORMATS:
+            raise QuizFileError(f"{source}: field 'format' must be {FORMAT!r} or "
+                                f"{FORMAT_PARTS!r}")
         try:
             if not isinstance(data["questions"], list):
                 raise QuizFileError(f"{source}: field 'questions' must be a list")
@@ -111,6 +157,10 @@ class Quiz:
                 questions.append(_question(q))
                 if others:
                     variants[q["id"]] = [_question(v) for v in others]
+            follow_through = data.get("follow_through", "full")
+            if follow_through not in FOLLOW_THROUGH:
+                raise QuizFileError(f"{source}: field 'follow_through' must be one of "
+                                    f"{', '.join(FOLLOW_THROUGH)}")
             return cls(
                 seed=data["seed"],
                 topic=data["topic"],
@@ -118,6 +168,7 @@ class Quiz:
                 questions=questions,
                 created_with=data["created_with"],
                 title=data.get("title", ""),
+                follow_through=follow_through,
                 variants=variants,
             )
         except KeyError as e:
@@ -138,7 +189,24 @@ class Quiz:
 
 
 def _question(q: dict[str, Any]) -> Question:
-    return Question(**{**q, "mistakes": [Mistake(**m) for m in q.get("mistakes", [])]})
+    return Question(**{**q, "mistakes": [Mistake(**m) for m in q.get("mistakes", [])],
+                       "parts": [_part(p) for p in q.get("parts", [])]})
+
+
+def question_to_dict(q: Question) -> dict[str, Any]:
+    """The JSON form of a question (without the deep copy of ``dataclasses.asdict``: its
+    values are JSON data already); a question without parts is written without the field."""
+    data = {**vars(q), "mistakes": [vars(m) for m in q.mistakes]}
+    if q.parts:
+        data["parts"] = [{**vars(p), "mistakes": [vars(m) for m in p.mistakes]}
+                         for p in q.parts]
+    else:
+        del data["parts"]
+    return data
+
+
+def _part(p: dict[str, Any]) -> Part:
+    return Part(**{**p, "mistakes": [Mistake(**m) for m in p.get("mistakes", [])]})
 
 
 def _is_text_map(value: Any, item: type = str) -> bool:
@@ -157,9 +225,10 @@ def _check_question(q: Any, where: str) -> None:
     if not isinstance(q, dict):
         raise QuizFileError(f"{where}: must be an object")
     where = f"{where} ({q.get('id', '?')})"
+    parts = q.get("parts", [])
     checks = {
         "id": isinstance(q.get("id"), str),
-        "kind": q.get("kind") in KINDS,
+        "kind": q.get("kind") in KINDS or (q.get("kind") == "parts" and bool(parts)),
         "prompt": _is_text_map(q.get("prompt")),
         "tolerance": _is_text_map(q.get("tolerance", {}), (int, float)),
         "points": isinstance(q.get("points"), (int, float)) and not isinstance(q["points"], bool),
@@ -174,6 +243,37 @@ def _check_question(q: Any, where: str) -> None:
         "origin": _is_text_map(q.get("origin", {})),
         "vars": isinstance(q.get("vars", []), list)
         and all(isinstance(v, str) for v in q.get("vars", [])),
+    }
+    bad = [name for name, ok in checks.items() if not ok]
+    if bad:
+        raise QuizFileError(f"{where}: field {bad[0]!r} is missing or malformed")
+    if not isinstance(parts, list):
+        raise QuizFileError(f"{where}: field 'parts' must be a list")
+    seen: list[str] = []
+    for k, p in enumerate(parts, start=1):
+        _check_part(p, f"{where}, part {k}", seen)
+        seen.append(p["id"])
+
+
+def _check_part(p: Any, where: str, earlier: list[str]) -> None:
+    if not isinstance(p, dict):
+        raise QuizFileError(f"{where}: must be an object")
+    where = f"{where} ({p.get('id', '?')})"
+    uses = p.get("uses", [])
+    checks = {
+        "id": isinstance(p.get("id"), str) and p.get("id", "").isidentifier()
+        and p.get("id") not in earlier,
+        "kind": p.get("kind") in PART_KINDS,
+        "prompt": _is_text_map(p.get("prompt")),
+        "answer": _is_value(p.get("answer")),
+        "tolerance": _is_text_map(p.get("tolerance", {}), (int, float)),
+        "points": isinstance(p.get("points"), (int, float)) and not isinstance(p["points"], bool),
+        "solution": _is_text_map(p.get("solution"), list),
+        "mistakes": isinstance(p.get("mistakes", []), list)
+        and all(isinstance(m, dict) and _is_value(m.get("value"))
+                and _is_text_map(m.get("feedback")) for m in p.get("mistakes", [])),
+        "uses": isinstance(uses, list) and all(u in earlier for u in uses),
+        "formula": isinstance(p.get("formula", ""), str) and (bool(p.get("formula")) == bool(uses)),
     }
     bad = [name for name, ok in checks.items() if not ok]
     if bad:

@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .batch import SubmissionError, find_column, normalize_student_id, read_table
-from .model import Question, Quiz, QuizFileError
+from .model import Question, Quiz, QuizFileError, question_to_dict
 from .progress import tracked
 from .spreadsheet import write_csv
 
@@ -89,7 +90,7 @@ class Variants:
             "shuffle": self.shuffle,
             "students": [
                 {"id": v.student.id, "name": v.student.name,
-                 "questions": [_as_json(q) for q in v.questions]}
+                 "questions": [question_to_dict(q) for q in v.questions]}
                 for v in self.students
             ],
         }
@@ -125,12 +126,6 @@ class Variants:
             raise RosterError(str(e)) from None
         except (KeyError, TypeError) as e:
             raise RosterError(f"{path}: malformed ({e})") from None
-
-
-def _as_json(q: Question) -> dict[str, Any]:
-    """``dataclasses.asdict(q)`` without its deep copy of every value (which are JSON data
-    already): the same bytes in variants.json, written in a fifth of the time."""
-    return {**vars(q), "mistakes": [vars(m) for m in q.mistakes]}
 
 
 def read_roster(path: str | Path) -> list[Student]:
@@ -215,6 +210,114 @@ def variants_beside(quiz_path: str | Path, quiz: Quiz) -> Variants | None:
         raise RosterError(f"{path}: made for another quiz (seed {variants.seed}, topic "
                           f"{variants.topic!r}) than {quiz_path}")
     return variants
+
+
+class Added(NamedTuple):
+    variants: list[StudentVariant]  # the students added, with their variants
+    before: set[str]  # the ids variants.json held before
+    stamp: tuple[int, int] | None  # (mtime in ns, size) of the file as written
+
+
+def add_students(quiz_path: str | Path, base: Quiz, students: list[Student]) -> Added:
+    """Add ``students`` to the variants.json beside ``quiz_path`` (made if there is none), each
+    with the variant ``make --students`` would give them; students already there keep theirs.
+
+    Several ``quizgen serve`` processes may add students at once (learners arriving from an
+    LMS): the file is re-read and rewritten under an exclusive lock, and replaced atomically,
+    so no process's addition is lost and no reader sees half a file. The new students are
+    spliced into the text as :meth:`Variants.to_json` writes it (the same bytes), so adding one
+    to a class of hundreds does not re-encode everyone.
+    """
+    path = Path(quiz_path).with_name(VARIANTS_FILE)
+    with _locked(path.with_name(VARIANTS_FILE + ".lock")):
+        text = path.read_text(encoding="utf-8") if path.exists() else None
+        data = _variants_data(path, text, base)
+        known = {item.get("id") for item in data["students"]} if data else set()
+        new = [s for s in dict.fromkeys(students) if s.id not in known]
+        if not new:
+            return Added([], known, file_stamp(path))
+        shuffle = bool(data.get("shuffle", False)) if data else False
+        added = [StudentVariant(s, student_questions(base, s.id, shuffle=shuffle))
+                 for s in new]
+        blocks = ",\n".join(_student_block(v) for v in added)
+        if text is None:
+            text = Variants(seed=base.seed, topic=base.topic, shuffle=False,
+                            question_ids=[q.id for q in base.questions],
+                            students=added).to_json()
+        elif text.endswith(_LIST_END):  # the students list closes the file
+            text = text[:-len(_LIST_END)] + ",\n" + blocks + _LIST_END
+        elif text.endswith('"students": []' + _FILE_END):
+            text = text[:-len("[]" + _FILE_END)] + "[\n" + blocks + _LIST_END
+        else:  # written by hand in another layout: read it whole and write it as quizgen does
+            variants = Variants.load(path)
+            text = replace(variants, students=variants.students + added).to_json()
+        temporary = path.with_name(f".{VARIANTS_FILE}.{secrets.token_hex(4)}.tmp")
+        temporary.write_text(text, encoding="utf-8", newline="\n")
+        temporary.replace(path)
+        return Added(added, known, file_stamp(path))
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+_FILE_END = "\n}\n"
+_LIST_END = "\n ]" + _FILE_END
+
+
+def _variants_data(path: Path, text: str | None, base: Quiz) -> dict[str, Any] | None:
+    """variants.json's JSON (None without a file), checked to be of this quiz."""
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise RosterError(f"{path}: line {e.lineno}: not valid JSON ({e.msg})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT \
+            or not isinstance(data.get("students"), list):
+        raise RosterError(f"{path}: field 'format' must be {FORMAT!r}")
+    quiz = data.get("quiz") or {}
+    if (quiz.get("seed"), quiz.get("topic"), quiz.get("questions")) != (
+            base.seed, base.topic, [q.id for q in base.questions]):
+        raise RosterError(f"{path}: made for another quiz than {base.title or base.topic!r}")
+    return data
+
+
+def _student_block(v: StudentVariant) -> str:
+    """One student as :meth:`Variants.to_json` writes it inside the students list."""
+    one = json.dumps({"id": v.student.id, "name": v.student.name,
+                      "questions": [question_to_dict(q) for q in v.questions]},
+                     ensure_ascii=False, indent=1, sort_keys=True)
+    return "\n".join("  " + line for line in one.split("\n"))  # (no raw newline in a string)
+
+
+class _locked:
+    """An exclusive lock on ``path`` across processes (``fcntl``; where there is none, as on
+    Windows, only this process's threads are kept apart)."""
+
+    _threads = threading.Lock()
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        try:
+            import fcntl
+        except ImportError:
+            self.handle = None
+            return
+        self.handle = self.path.open("a")
+        fcntl.flock(self.handle, fcntl.LOCK_EX)
+
+    def __exit__(self, *_exc) -> None:
+        if self.handle is not None:
+            self.handle.close()  # closing releases the lock
+        self._threads.release()
 
 
 # -- tokens for the web mode ------------------------------------------------------------------

@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from question_bank import DIFFICULTIES, Family, families, topics
 
-from .model import Mistake, Question, Quiz
+from .model import Mistake, Part, Question, Quiz
 
 STORED_DIGITS = 12
 MAX_RESAMPLES = 50
@@ -70,10 +71,15 @@ def build_question(family: Family, rng: random.Random, difficulty: int, qid: str
     """Sample until no named mistake would be graded as the right answer.
 
     Mistakes that would be graded as each other are merged, and a variant with fewer than
-    MIN_MISTAKES distinct ones is resampled.
+    MIN_MISTAKES distinct ones is resampled. A variant the family asks in parts (its optional
+    ``parts(params)`` hook returns them) becomes a multi-part question.
     """
     for _ in range(MAX_RESAMPLES):
         params = family.sample(rng, difficulty)
+        parts_hook = getattr(family.module, "parts", None)
+        parts = parts_hook(params) if parts_hook else None
+        if parts:
+            return _multipart_question(family, params, parts, difficulty, qid)
         kind = family.kind(params)
         tolerance = family.tolerance(params)
         variables = family.variables(params)
@@ -110,8 +116,34 @@ def build_question(family: Family, rng: random.Random, difficulty: int, qid: str
     )
 
 
+def _multipart_question(family: Family, params: dict, parts: list[Part], difficulty: int,
+                        qid: str) -> Question:
+    """A question asked in parts: each part's answer and mistakes stored as a question's are;
+    a mistake that would be graded as its part's answer (or as an earlier mistake) is dropped."""
+    stored_parts = []
+    for part in parts:
+        answer = stored(part.answer)
+        mistakes: list[Mistake] = []
+        for m in part.mistakes:
+            value = stored(m.value)
+            if not coincides(answer, value, part.kind, part.tolerance, part.vars) and not any(
+                    coincides(k.value, value, part.kind, part.tolerance, part.vars)
+                    for k in mistakes):
+                mistakes.append(Mistake(m.name, value, m.feedback))
+        stored_parts.append(replace(part, answer=answer, mistakes=mistakes))
+    return Question(
+        id=qid, family=family.id, kind="parts", params=params,
+        prompt={lang: family.prompt(params, lang) for lang in ("en", "zh")},
+        answer=[p.answer for p in stored_parts], answer_tex="", tolerance={},
+        points=float(sum(p.points for p in stored_parts)),
+        solution={lang: family.solution(params, lang) for lang in ("en", "zh")},
+        mistakes=[], difficulty=difficulty, origin=family.origin, parts=stored_parts,
+    )
+
+
 def make_quiz(
-    topic: str, count: int = 5, seed: int = 0, lang: str = "en", difficulty: int | None = None
+    topic: str, count: int = 5, seed: int = 0, lang: str = "en", difficulty: int | None = None,
+    follow_through: str = "full",
 ) -> Quiz:
     """A quiz of `count` questions cycling through the topic's families in a seeded order."""
     pool = select_families(topic)
@@ -137,6 +169,7 @@ def make_quiz(
         questions=questions,
         created_with=_versions(),
         title=_title(topic, lang),
+        follow_through=follow_through,
     )
 
 

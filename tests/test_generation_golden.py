@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict
 
 import pytest
 
 from question_bank import DIFFICULTIES, families
+from quizgen.model import question_to_dict
 from quizgen.roster import Student, make_variants
 from quizgen.sampling import build_question, make_quiz, rng_for
 
@@ -112,7 +112,7 @@ def variants_digest() -> str:
 def family_digest(family_id: str) -> str:
     family = families()[family_id]
     questions = [
-        asdict(build_question(family, rng_for(seed, "golden", family_id),
+        question_to_dict(build_question(family, rng_for(seed, "golden", family_id),
                               DIFFICULTIES[seed % 3], qid=f"q{seed}"))
         for seed in FAMILY_SEEDS
     ]

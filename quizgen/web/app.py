@@ -63,6 +63,9 @@ class WebOptions:
     lifetimes: Lifetimes = field(default_factory=Lifetimes)
     sign_in: SignInPolicy = field(default_factory=SignInPolicy)
     clock: Callable[[], float] = time.time  # wall time: sessions are shared between processes
+    # Origins of the LMS platforms that may show the pages in a frame (LTI); none: no framing.
+    frame_ancestors: tuple[str, ...] = ()
+    cookie_suffix: str = ""  # one server, several quizzes: each app's cookie has its own name
 
 
 def _static_text(name: str) -> str:
@@ -79,7 +82,8 @@ def create_app(classroom: Classroom, options: WebOptions) -> Flask:
     store = SessionStore(classroom.book.engine, classroom.record.id, options.lifetimes,
                          clock=options.clock)
     secret = options.secret_key or store.shared_secret("anonymous-session-key")
-    app.session_interface = ServerSessions(store, secret, always_secure=options.secure_cookies)
+    app.session_interface = ServerSessions(store, secret, always_secure=options.secure_cookies,
+                                           suffix=options.cookie_suffix)
     app.extensions["quizgen"] = {
         "classroom": classroom,
         "admin_token": options.admin_token,
@@ -114,7 +118,7 @@ def create_app(classroom: Classroom, options: WebOptions) -> Flask:
     def _headers(response: Response) -> Response:
         if request.path.startswith("/static/") or request.path == "/favicon.ico":
             response.headers["Cache-Control"] = "public, max-age=3600"
-        security_headers(response.headers)
+        security_headers(response.headers, frame_ancestors=options.frame_ancestors)
         return response
 
     @app.get("/static/app.css")
@@ -212,7 +216,10 @@ def rate_limit(action: str, key: str) -> None:
 
 
 def page(template: str, **context: Any) -> str:
+    from flask import current_app
+
     lang = getattr(g, "lang", "en")
     return environment().get_template(template).render(
         ui=UI[lang], lang=lang, other_lang=other_lang(lang), root=request.script_root,
-        csrf_field=CSRF_FIELD, csrf=csrf_token(), **context)
+        csrf_field=CSRF_FIELD, csrf=csrf_token(),
+        lms="lti" in current_app.extensions["quizgen"], **context)

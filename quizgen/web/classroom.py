@@ -9,8 +9,10 @@ is stored and graded by quizgen.gradebook, the same code ``quizgen grade --db`` 
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from quizgen.batch import Submission, SubmissionError, find_column, read_table
@@ -20,9 +22,14 @@ from quizgen.roster import (
     ID_COLUMNS,
     NAME_COLUMNS,
     TOKENS_FILE,
+    VARIANTS_FILE,
     RosterError,
+    Student,
+    StudentVariant,
     Variants,
+    add_students,
     assign_tokens,
+    file_stamp,
     read_roster,
     variants_beside,
 )
@@ -33,6 +40,7 @@ from .store import AlreadySubmitted, Attempt, WebStore
 from .work import Busy, StillRunning, StudentWork
 
 MAX_ANSWER_CHARS = 2000  # a box's text is stored as typed; the grader reads at most this much
+log = logging.getLogger("quizgen.web")
 
 
 class ServeError(ValueError):
@@ -107,8 +115,8 @@ class StudentRow:
     answers: dict[str, Answer] = field(default_factory=dict)
 
 
-def read_students(quiz_path: Path, roster: str | Path | None) -> tuple[dict[str, str],
-                                                                      dict[str, str]]:
+def read_students(quiz_path: Path, roster: str | Path | None, *,
+                  required: bool = True) -> tuple[dict[str, str], dict[str, str]]:
     """({student: token}, {student: name}).
 
     ``roster`` may be tokens.csv (a ``token`` column: used as is) or a plain roster (tokens are
@@ -116,6 +124,8 @@ def read_students(quiz_path: Path, roster: str | Path | None) -> tuple[dict[str,
     tokens.csv beside the quiz, as ``quizgen make --students`` writes it, is used.
     """
     path = Path(roster) if roster else quiz_path.with_name(TOKENS_FILE)
+    if not path.exists() and not roster and not required:
+        return {}, {}  # students arrive from an LMS instead
     if not path.exists():
         raise ServeError(f"{path}: no such file; pass --roster roster.csv, or make the quiz "
                          "with `quizgen make --students roster.csv`")
@@ -155,11 +165,19 @@ def read_students(quiz_path: Path, roster: str | Path | None) -> tuple[dict[str,
 
 class Classroom:
     def __init__(self, quiz_path: str | Path, *, db: str | None = None,
-                 roster: str | Path | None = None, settings: Settings | None = None) -> None:
+                 roster: str | Path | None = None, settings: Settings | None = None,
+                 tokens_required: bool = True) -> None:
+        """``tokens_required=False``: a quiz without tokens.csv is served too (its students
+        arrive from an LMS, see :meth:`add_learners`)."""
         self.quiz_path = Path(quiz_path)
         self.settings = settings or Settings()
         self.quiz, self.variants = self._load_quiz()
-        self.tokens, self.names = read_students(self.quiz_path, roster)
+        self._variants_stamp = self._stamp()
+        self.tokens, self.names = read_students(self.quiz_path, roster,
+                                                required=tokens_required)
+        # Students from elsewhere than tokens.csv ({id: name}; the LTI layer's learners).
+        self.learner_source: Callable[[], dict[str, str]] = dict
+        self._score_listeners: list[Callable[[set[str]], None]] = []
         self.index = TokenIndex(self.tokens)
         target = db or str(self.quiz_path.with_name("gradebook.sqlite"))
         try:
@@ -196,7 +214,101 @@ class Classroom:
         return self.index.owner(token)
 
     def roster(self) -> list[str]:
-        return list(self.tokens)
+        return list(self.tokens) + [s for s in self.learner_source() if s not in self.tokens]
+
+    def knows(self, student: str) -> bool:
+        """A student with a token, or with a variant added by another process meanwhile."""
+        if student in self.tokens or self._has_variant(student):
+            return True
+        if self._stamp() != self._variants_stamp:
+            with self._key.regrading(), self._locked():
+                self._reload_variants()
+        return self._has_variant(student)
+
+    def _has_variant(self, student: str) -> bool:
+        return self.variants is not None and self.variants.get(student) is not None
+
+    # -- students from an LMS -----------------------------------------------------------------
+
+    def add_learners(self, students: list[Student]) -> None:
+        """Give each student who has none their own variant, seeded from (quiz seed, student
+        id) exactly as ``quizgen make --students`` seeds a roster student, and kept in
+        variants.json like one, so a key fix and Regrade reach them too."""
+        new = [s for s in students if not self._has_variant(s.id)]
+        if not new:
+            return
+        with self._key.regrading(), self._locked():  # the key in force grows: no grading now
+            from quizgen.bank import BankError
+
+            try:
+                added = add_students(self.quiz_path, self.quiz, new)
+            except BankError as e:
+                raise ServeError(f"{self.quiz_path}: a learner's variant: {e}") from None
+            except KeyError as e:
+                raise ServeError(f"{self.quiz_path}: question family {e} is not known here; "
+                                 "start `quizgen serve` with the --bank it came from") from None
+            except RosterError as e:
+                raise ServeError(str(e)) from None
+            mine = self.variants.ids() if self.variants is not None else set()
+            if added.before - mine:  # another process added students too: read them all
+                self._reload_variants()
+            elif added.variants:  # only ours are new: register just them (O(new), not O(class))
+                self._add_variants(added.variants, added.stamp)
+
+    def _add_variants(self, added: list[StudentVariant], stamp) -> None:
+        """Make ``added`` (just written to variants.json) known here and in the gradebook."""
+        base = self.variants or Variants(
+            seed=self.quiz.seed, topic=self.quiz.topic, shuffle=False,
+            question_ids=[q.id for q in self.quiz.questions])
+        try:
+            record = self.book.register(self.quiz, replace(base, students=added), {})
+        except GradebookError as e:
+            raise ServeError(str(e)) from None
+        record.specs = {**self.record.specs, **record.specs}
+        self.record = record
+        self.variants = replace(base, students=base.students + added)
+        self._variants_stamp = stamp
+        for v in added:
+            self._quizzes.pop(v.student.id, None)
+
+    def _stamp(self) -> tuple[int, int] | None:
+        return file_stamp(self.quiz_path.with_name(VARIANTS_FILE))
+
+    def _reload_variants(self) -> None:
+        """variants.json as it now is on disk (the caller holds the key exclusively)."""
+        stamp = self._stamp()
+        quiz, variants = self._load_quiz()
+        if quiz_identity(quiz) != quiz_identity(self.quiz):
+            return  # quiz.json now describes another quiz: regrade() says so
+        try:
+            self.record = self.book.register(self.quiz, variants, self.tokens)
+        except GradebookError as e:
+            raise ServeError(str(e)) from None
+        self.variants, self._variants_stamp = variants, stamp
+        self._quizzes = {}
+
+    # -- what an LMS is told ------------------------------------------------------------------
+
+    def on_scores_changed(self, listener: Callable[[set[str]], None]) -> None:
+        """Call ``listener(students)`` after an attempt of theirs was graded, and after a
+        regrade changed their points (LTI grade passback hooks in here)."""
+        self._score_listeners.append(listener)
+
+    def _scores_changed(self, students: set[str]) -> None:
+        for listener in self._score_listeners if students else ():
+            try:
+                listener(students)
+            except Exception:  # a listener's failure never undoes a grade
+                log.exception("a score listener failed for %d student(s)", len(students))
+
+    def score_of(self, student: str) -> tuple[float, float] | None:
+        """(points, max points) of the student's latest graded attempt, or None."""
+        attempts = self.store.attempts(student)
+        if not attempts or attempts[-1].graded_at is None:
+            return None
+        verdicts = self.verdicts(attempts[-1])
+        return (round(sum(a.points for a in verdicts.values()), 6),
+                self.quiz_of(student).total_points)
 
     def quiz_of(self, student: str) -> Quiz:
         """The student's own quiz: their variant if the roster has one, else the shared quiz."""
@@ -267,6 +379,7 @@ class Classroom:
             self.book.grade(self.record, [row], source="web", write_lock=self._locked())
             with self._locked():
                 self.store.mark_graded(attempt.student, attempt.number)
+        self._scores_changed({attempt.student})
 
     def recover(self) -> list:
         """Grade, in the background on the grading pool, the attempts a crash left reserved but
@@ -297,7 +410,8 @@ class Classroom:
         by_student: dict[str, dict[str, Answer]] = {}
         for a in answers:
             by_student.setdefault(a.student, {})[a.question_id] = a
-        order = self.roster() + sorted(set(by_student) - set(self.tokens))
+        order = self.roster()
+        order += sorted(set(by_student) - set(order))
         rows = []
         for sid in order:
             got = by_student.get(sid, {})
@@ -310,7 +424,8 @@ class Classroom:
         return rows
 
     def names_map(self) -> dict[str, str]:
-        return {**self.record.names, **{k: v for k, v in self.names.items() if v}}
+        return {**self.record.names, **{k: v for k, v in self.learner_source().items() if v},
+                **{k: v for k, v in self.names.items() if v}}
 
     # -- the teacher fixes the key ------------------------------------------------------------
 
@@ -337,6 +452,7 @@ class Classroom:
             self.quiz, self.variants, self.record = quiz, variants, record
             self._quizzes = {}
         after, _ = self.class_answers()
+        self._scores_changed(_points_changed(before, after))
         old = {(a.student, a.question_id): a for a in before}
         def state(a: Answer | None):
             if a is None or a.verdict is None:
@@ -348,6 +464,19 @@ class Classroom:
     def attempt_for(self, student: str) -> tuple[list[Attempt], int]:
         attempts = self.store.attempts(student)
         return attempts, max(0, self.settings.attempts - len(attempts))
+
+
+def _points_changed(before: list[Answer], after: list[Answer]) -> set[str]:
+    """Students whose total points differ between two sets of answers."""
+    def totals(answers: list[Answer]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for a in answers:
+            out[a.student] = out.get(a.student, 0.0) + a.points
+        return out
+
+    old, new = totals(before), totals(after)
+    return {s for s in old.keys() | new.keys()
+            if abs(old.get(s, 0.0) - new.get(s, 0.0)) > 1e-9}
 
 
 __all__ = ["Classroom", "Settings", "ServeError", "NoAttemptsLeft", "AlreadySubmitted", "Busy",

@@ -212,9 +212,20 @@ class SignInLimiter:
             return entry.count if entry else 0
 
 
-def security_headers(headers, *, csp: str = CSP) -> None:
-    headers.setdefault("Content-Security-Policy", csp)
-    headers.setdefault("X-Frame-Options", "DENY")
+def framed_by(csp: str, origins: tuple[str, ...]) -> str:
+    """``csp`` with ``frame-ancestors`` naming ``origins`` (the registered LMS platforms)
+    instead of ``'none'``."""
+    return csp.replace("frame-ancestors 'none'", "frame-ancestors " + " ".join(origins)) \
+        if origins else csp
+
+
+def security_headers(headers, *, csp: str = CSP, frame_ancestors: tuple[str, ...] = ()) -> None:
+    """``frame_ancestors``: the origins that may show the page in a frame (an LMS); none:
+    nothing may (``X-Frame-Options: DENY`` too, for browsers without CSP 2)."""
+    headers["Content-Security-Policy"] = framed_by(
+        headers.get("Content-Security-Policy") or csp, frame_ancestors)
+    if not frame_ancestors:  # CSP's frame-ancestors overrides it; it cannot name several
+        headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")

@@ -266,18 +266,39 @@ class WebSession(CallbackDict, SessionMixin):
 
 
 class ServerSessions(SessionInterface):
-    """Flask's session interface over :class:`SessionStore` and the anonymous signed cookie."""
+    """Flask's session interface over :class:`SessionStore` and the anonymous signed cookie.
 
-    def __init__(self, store: SessionStore, secret: str, *, always_secure: bool = False) -> None:
+    ``suffix`` names the cookie apart when one server hosts several quizzes (each its own
+    app, its own sessions), so signing in to one does not sign the browser out of another.
+    """
+
+    def __init__(self, store: SessionStore, secret: str, *, always_secure: bool = False,
+                 suffix: str = "") -> None:
         self.store = store
         self.always_secure = always_secure
+        self.suffix = f"-{suffix}" if suffix else ""
         self.anonymous = URLSafeTimedSerializer(secret, salt="quizgen-anonymous-session")
 
     def secure(self, request: Request) -> bool:
         return self.always_secure or request.is_secure
 
     def cookie_name(self, request: Request) -> str:
-        return SECURE_COOKIE if self.secure(request) else COOKIE
+        return (SECURE_COOKIE if self.secure(request) else COOKIE) + self.suffix
+
+    def issue(self, request: Request, response: Response, session_id: str, *,
+              cross_site: bool = False) -> None:
+        """Set the cookie of a session begun elsewhere (an LMS launch).
+
+        ``cross_site``: the pages are shown in an LMS's iframe, where a ``SameSite=Lax``
+        cookie is never sent: over HTTPS the cookie is ``SameSite=None; Secure;
+        Partitioned`` (kept apart per LMS site, so it works where third-party cookies are
+        blocked). Over plain HTTP browsers refuse ``SameSite=None``, so it stays ``Lax``.
+        """
+        secure = self.secure(request)
+        extra = {"samesite": "None", "partitioned": True} if cross_site and secure else \
+            {"samesite": "Lax"}
+        response.set_cookie(self.cookie_name(request), "s." + session_id, path="/",
+                            secure=secure, httponly=True, **extra)
 
     def open_session(self, app: Flask, request: Request) -> WebSession:
         raw = request.cookies.get(self.cookie_name(request), "")

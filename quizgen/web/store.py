@@ -82,6 +82,15 @@ def _attempt(row) -> Attempt:
                    row.graded_at)
 
 
+def upsertable(engine: Engine, table: Table):
+    """An INSERT with ``on_conflict_do_*`` in the engine's dialect (SQLite or PostgreSQL)."""
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
 class WebStore:
     def __init__(self, engine: Engine, quiz_id: int) -> None:
         self.engine = engine
@@ -89,11 +98,7 @@ class WebStore:
         web_metadata.create_all(engine)
 
     def _insert(self, table: Table):
-        if self.engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        return insert(table)
+        return upsertable(self.engine, table)
 
     # -- drafts -------------------------------------------------------------------------------
 

@@ -65,7 +65,7 @@ def sheet_of(quiz: Quiz, lang: str, *, key: bool = False):
 def current_student() -> str | None:
     s = web_session()
     sid = s.subject if s.role == "student" else None
-    return sid if sid in classroom().tokens else None
+    return sid if sid is not None and classroom().knows(sid) else None
 
 
 def require_student() -> str:
