@@ -186,18 +186,55 @@ def student_questions(base: Quiz, student_id: str, *, shuffle: bool = False) -> 
     return questions
 
 
+PARALLEL_FROM = 200  # students: below this, starting worker processes costs more than it saves
+CHUNK = 25  # students per job sent to a worker
+
+
 def make_variants(base: Quiz, students: list[Student], *, shuffle: bool = False,
-                  progress: bool = False) -> Variants:
-    """Every student's variant; ``progress`` shows a bar on a terminal's stderr."""
-    shown = tracked(students, len(students), "variants") if progress else students
+                  progress: bool = False, jobs: int | None = None) -> Variants:
+    """Every student's variant; ``progress`` shows a bar on a terminal's stderr.
+
+    A student's variant depends only on the quiz and the student's id, so a large class is
+    sampled in ``jobs`` worker processes (default: one per core) with the same result, byte for
+    byte. Workers are forked, so they see the course banks this process loaded; where fork is
+    not available the class is sampled here, in one process.
+    """
+    chunks = [students[i:i + CHUNK] for i in range(0, len(students), CHUNK)]
+    jobs = _workers(jobs, len(students))
+    if jobs > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            done = pool.imap(_sample_chunk, [(base, chunk, shuffle) for chunk in chunks])
+            if progress:
+                done = tracked(done, len(chunks), "variants")
+            questions = [q for part in done for q in part]
+    else:
+        shown = tracked(students, len(students), "variants") if progress else students
+        questions = [student_questions(base, s.id, shuffle=shuffle) for s in shown]
     return Variants(
         seed=base.seed,
         topic=base.topic,
         question_ids=[q.id for q in base.questions],
         shuffle=shuffle,
-        students=[StudentVariant(s, student_questions(base, s.id, shuffle=shuffle))
-                  for s in shown],
+        students=[StudentVariant(s, qs) for s, qs in zip(students, questions)],
     )
+
+
+def _workers(jobs: int | None, n_students: int) -> int:
+    import multiprocessing
+    import os
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    if jobs is None:
+        jobs = os.cpu_count() or 1 if n_students >= PARALLEL_FROM else 1
+    return max(1, min(jobs, -(-n_students // CHUNK)))
+
+
+def _sample_chunk(job) -> list[list[Question]]:
+    base, chunk, shuffle = job
+    return [student_questions(base, s.id, shuffle=shuffle) for s in chunk]
 
 
 def variants_beside(quiz_path: str | Path, quiz: Quiz) -> Variants | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
@@ -61,10 +62,31 @@ def select_families(topic: str) -> list[Family]:
 
 def coincides(answer: Any, value: Any, kind: str, tolerance: dict, variables: list[str]) -> bool:
     """Would a student typing `value` be graded correct for `answer`?"""
+    if kind in ("number", "vector") and not variables:
+        same = _same_numbers(answer, value, tolerance)
+        if same is not None:
+            return same
     from .grading import check
 
     text = value if isinstance(value, str) else repr(value) if kind != "vector" else str(value)
     return check(answer, text, kind=kind, variables=variables, **tolerance).status == "correct"
+
+
+def _same_numbers(answer: Any, value: Any, tolerance: dict) -> bool | None:
+    """The grader's own number rule (Tolerance.numbers, on the decimal text check() would read)
+    for plain numbers or numeric lists of one shape, without writing and parsing them back:
+    the generator asks this tens of times per question. None: let check() decide."""
+    from .grading.context import Tolerance
+
+    if isinstance(answer, list) or isinstance(value, list):
+        if not (isinstance(answer, list) and isinstance(value, list)) or len(answer) != len(value):
+            return None
+        results = [_same_numbers(a, v, tolerance) for a, v in zip(answer, value)]
+        return None if None in results else all(results)
+    if not all(isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+               for x in (answer, value)):
+        return None
+    return Tolerance(**tolerance).numbers(float(value), float(answer), repr(value))
 
 
 def build_question(family: Family, rng: random.Random, difficulty: int, qid: str) -> Question:

@@ -80,3 +80,20 @@ def test_the_gradebook_keeps_a_digest_of_each_web_token_never_the_token(tmp_path
         stored = book.dump()["students"]
     assert "secret-token-123" not in repr(stored)
     assert hashlib.sha256(b"secret-token-123").hexdigest() in repr(stored)
+
+
+def test_a_large_class_sampled_in_worker_processes_is_the_same_bytes():
+    import multiprocessing
+
+    import pytest
+
+    from quizgen.roster import Student, make_variants
+    from quizgen.sampling import make_quiz
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("worker processes are forked; elsewhere the class is sampled in one")
+    base = make_quiz("all", count=6, seed=11)
+    students = [Student(f"s{i:03d}", f"Name {i}") for i in range(60)]
+    one = make_variants(base, students, shuffle=True, jobs=1)
+    several = make_variants(base, students, shuffle=True, jobs=2)
+    assert several.to_json() == one.to_json()
