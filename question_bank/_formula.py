@@ -21,18 +21,12 @@ from collections.abc import Iterable
 import sympy as sp
 from sympy.printing.str import StrPrinter
 
-# the grader's assumptions for each domain (quizgen/grading/symbolic.py)
-ASSUMPTIONS = {
-    "real": {"real": True},
-    "positive": {"positive": True},
-    "nonnegative": {"nonnegative": True},
-    "integer": {"integer": True},
-    "positive_integer": {"integer": True, "positive": True},
-    "unit_interval": {"positive": True},  # (0, 1): SymPy has no upper-bound assumption
-}
+from quizgen.grading import DOMAINS, parse_variables
+from quizgen.grading.symbolic import symbol
+
 # domain -> the domains inside it, for REFERENCE_DOMAINS
 SUBDOMAINS = {
-    "real": set(ASSUMPTIONS),
+    "real": set(DOMAINS),
     "positive": {"positive", "positive_integer", "unit_interval"},
     "nonnegative": {"nonnegative", "positive", "positive_integer", "unit_interval"},
     "integer": {"integer", "positive_integer"},
@@ -48,8 +42,9 @@ def split(spec: str) -> tuple[str, str]:
 
 
 def symbols(*specs: str) -> tuple[sp.Symbol, ...]:
-    """One SymPy symbol per ``"name:domain"`` spec, with that domain's assumptions."""
-    return tuple(sp.Symbol(name, **ASSUMPTIONS[domain]) for name, domain in map(split, specs))
+    """One SymPy symbol per ``"name:domain"`` spec, with the assumptions the grader's SymPy
+    fallback gives that domain."""
+    return tuple(symbol(v) for v in parse_variables(specs))
 
 
 class _GraderPrinter(StrPrinter):
