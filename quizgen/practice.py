@@ -17,7 +17,13 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .model import Question
+from .grading import Verdict
+from .model import Part, Question
+from .multipart import METHOD
+
+# Practice has no quiz to say otherwise: a part right for the learner's own earlier slip gets
+# full credit, as a teacher marking by hand gives it (quizgen.multipart, ``make``'s default).
+FOLLOW_THROUGH = "full"
 
 UI = {
     "en": {
@@ -32,6 +38,7 @@ UI = {
         "score": "Score: {score:g} / {total:g}",
         "bye": "Final score: {score:g} / {total:g} over {n} question(s). Bye.",
         "choices": "Options:",
+        "part": "Part ({id})",
     },
     "zh": {
         "welcome": "练习：{topic}。输入答案后按回车；空行跳过；Ctrl-D 或 Ctrl-C 结束。",
@@ -44,6 +51,7 @@ UI = {
         "score": "得分：{score:g} / {total:g}",
         "bye": "最终得分：{score:g} / {total:g}，共 {n} 题。再见。",
         "choices": "选项：",
+        "part": "小题（{id}）",
     },
 }
 
@@ -133,7 +141,7 @@ def practice_questions(topic: str, seed: int) -> Iterator[Question]:
         yield build_question(family, rng, rng.choice(DIFFICULTIES), qid=f"p{n}")
 
 
-def _show_answer(q: Question) -> str:
+def _show_answer(q: Question | Part) -> str:
     if isinstance(q.answer, list):
         if all(isinstance(x, str) for x in q.answer):
             return ", ".join(q.answer)
@@ -146,8 +154,6 @@ def _show_answer(q: Question) -> str:
 def run(topic: str, lang: str = "en", seed: int | None = None, count: int = 0,
         read: Callable[[str], str] = input, write: Callable[[str], None] = print) -> Tally:
     """Ask until ``count`` questions are done (0: until EOF or Ctrl-C); returns the tally."""
-    from .batch import grade_answer
-
     ui = UI[lang]
     seed = random.SystemRandom().randrange(2**31) if seed is None else seed
     tally = Tally()
@@ -159,41 +165,102 @@ def run(topic: str, lang: str = "en", seed: int | None = None, count: int = 0,
             write("")
             write(f"{ui['question'].format(n=tally.asked + 1)} · {q.family}")
             write(to_terminal(q.prompt[lang]))
-            if q.choices:
-                write(ui["choices"])
-                for option in q.choices:
-                    write(f"  {option['id']}) {to_terminal(option['text'][lang])}")
-            while True:
-                text = read(ui["prompt"])
-                if not text.strip():
-                    write(ui["skipped"] + " " + ui["answer"].format(answer=_show_answer(q)))
-                    verdict = None
-                    break
-                verdict = grade_answer(q, text, lang)
-                if verdict.status != "invalid":
-                    break
-                write(ui["invalid"].format(feedback=verdict.feedback))
+            if q.parts:
+                _ask_parts(q, lang, tally, read, write)
+            else:
+                _ask_one(q, lang, tally, read, write)
             tally.asked += 1
-            tally.total += q.points
-            if verdict is not None:
-                write(ui["read_as"].format(text=verdict.interpreted))
-                tally.score += verdict.score * q.points
-                if verdict.status == "correct":
-                    write(ui["correct"])
-                elif verdict.mistake:
-                    name = verdict.mistake.replace("_", " ")
-                    write(ui["mistake"].format(name=name, feedback=to_terminal(verdict.feedback)))
-                elif verdict.score > 0:
-                    write(ui["partial"].format(score=verdict.score, feedback=verdict.feedback))
-                else:
-                    write(ui["incorrect"].format(feedback=to_terminal(verdict.feedback)))
-                if verdict.status != "correct":
-                    write(ui["answer"].format(answer=_show_answer(q)))
-            write(ui["solution"])
-            for step in q.solution[lang]:
-                write("  " + to_terminal(step))
             write(ui["score"].format(score=round(tally.score, 6), total=tally.total))
     except (EOFError, KeyboardInterrupt):
         write("")
     write(ui["bye"].format(score=round(tally.score, 6), total=tally.total, n=tally.asked))
     return tally
+
+
+def _options(choices: list[dict], lang: str, write: Callable[[str], None]) -> None:
+    if choices:
+        write(UI[lang]["choices"])
+        for option in choices:
+            write(f"  {option['id']}) {to_terminal(option['text'][lang])}")
+
+
+def _read_answer(grade: Callable[[str], Verdict], lang: str, read: Callable[[str], str],
+                 write: Callable[[str], None]) -> tuple[str, Verdict | None]:
+    """(text, verdict) once the answer can be read; ("", None) for an empty line (skip)."""
+    ui = UI[lang]
+    while True:
+        text = read(ui["prompt"])
+        if not text.strip():
+            return "", None
+        verdict = grade(text)
+        if verdict.status != "invalid":
+            return text, verdict
+        write(ui["invalid"].format(feedback=verdict.feedback))
+
+
+def _tell(verdict: Verdict, lang: str, write: Callable[[str], None]) -> None:
+    """How the answer was read, then the verdict and its feedback."""
+    ui = UI[lang]
+    write(ui["read_as"].format(text=verdict.interpreted))
+    if verdict.method == METHOD:  # right for the learner's own earlier slip
+        write(("✓ " if verdict.status == "correct" else "✗ ") + verdict.feedback)
+    elif verdict.status == "correct":
+        write(ui["correct"])
+    elif verdict.mistake:
+        name = verdict.mistake.replace("_", " ")
+        write(ui["mistake"].format(name=name, feedback=to_terminal(verdict.feedback)))
+    elif verdict.score > 0:
+        write(ui["partial"].format(score=verdict.score, feedback=verdict.feedback))
+    else:
+        write(ui["incorrect"].format(feedback=to_terminal(verdict.feedback)))
+
+
+def _solution(steps: list[str], write: Callable[[str], None]) -> None:
+    for step in steps:
+        write("  " + to_terminal(step))
+
+
+def _ask_one(q: Question, lang: str, tally: Tally, read, write) -> None:
+    from .batch import grade_answer
+
+    ui = UI[lang]
+    _options(q.choices, lang, write)
+    _, verdict = _read_answer(lambda text: grade_answer(q, text, lang), lang, read, write)
+    tally.total += q.points
+    if verdict is None:
+        write(ui["skipped"] + " " + ui["answer"].format(answer=_show_answer(q)))
+    else:
+        tally.score += verdict.score * q.points
+        _tell(verdict, lang, write)
+        if verdict.status != "correct":
+            write(ui["answer"].format(answer=_show_answer(q)))
+    write(ui["solution"])
+    _solution(q.solution[lang], write)
+
+
+def _ask_parts(q: Question, lang: str, tally: Tally, read, write) -> None:
+    """A multi-part question, part by part: each part graded as soon as it is answered, a
+    later part against the learner's own earlier answers too (follow-through, full credit as
+    a teacher marking by hand gives it); the question scores its parts' points-weighted sum."""
+    from .multipart import grade_part, grade_parts
+
+    ui = UI[lang]
+    texts: dict[str, str] = {}
+    for part in q.parts:
+        write("")
+        write(f"{ui['part'].format(id=part.id)} {to_terminal(part.prompt[lang])}")
+        _options(part.choices, lang, write)
+        text, verdict = _read_answer(lambda t, p=part: grade_part(p, t, lang), lang, read,
+                                     write)
+        tally.total += part.points
+        if verdict is None:
+            write(ui["skipped"] + " " + ui["answer"].format(answer=_show_answer(part)))
+        else:
+            texts[part.id] = text
+            verdict = grade_parts(q, texts, lang, FOLLOW_THROUGH)[part.id]
+            tally.score += verdict.score * part.points
+            _tell(verdict, lang, write)
+            if verdict.method == METHOD or verdict.status != "correct":
+                write(ui["answer"].format(answer=_show_answer(part)))
+        write(ui["solution"])
+        _solution(part.solution[lang], write)

@@ -17,7 +17,9 @@ from pathlib import Path
 
 from quizgen.batch import Submission, SubmissionError, find_column, read_table
 from quizgen.gradebook import Answer, Gradebook, GradebookError, quiz_identity
+from quizgen.grading import Verdict
 from quizgen.model import Question, Quiz, QuizFileError
+from quizgen.multipart import METHOD, grade_parts
 from quizgen.roster import (
     ID_COLUMNS,
     NAME_COLUMNS,
@@ -34,6 +36,7 @@ from quizgen.roster import (
     variants_beside,
 )
 
+from .parts import answer_question, answer_questions
 from .results import answers_of
 from .security import TokenIndex
 from .store import AlreadySubmitted, Attempt, WebStore
@@ -182,7 +185,7 @@ class Classroom:
         target = db or str(self.quiz_path.with_name("gradebook.sqlite"))
         try:
             self.book = Gradebook(target)
-            self.record = self.book.register(self.quiz, self.variants, self.tokens)
+            self.record = self._register(self.quiz, self.variants, self.tokens)
         except GradebookError as e:
             raise ServeError(f"--db: {e}") from None
         self.store = WebStore(self.book.engine, self.record.id)
@@ -192,6 +195,7 @@ class Classroom:
         self._sqlite = self.book.engine.dialect.name == "sqlite"
         self._key = _KeyLock()
         self._quizzes: dict[str, Quiz] = {}
+        self._ft_memo: dict = {}
         self.work = StudentWork()
         self.recovered = 0
 
@@ -261,7 +265,7 @@ class Classroom:
             seed=self.quiz.seed, topic=self.quiz.topic, shuffle=False,
             question_ids=[q.id for q in self.quiz.questions])
         try:
-            record = self.book.register(self.quiz, replace(base, students=added), {})
+            record = self._register(self.quiz, replace(base, students=added), {})
         except GradebookError as e:
             raise ServeError(str(e)) from None
         record.specs = {**self.record.specs, **record.specs}
@@ -281,7 +285,7 @@ class Classroom:
         if quiz_identity(quiz) != quiz_identity(self.quiz):
             return  # quiz.json now describes another quiz: regrade() says so
         try:
-            self.record = self.book.register(self.quiz, variants, self.tokens)
+            self.record = self._register(self.quiz, variants, self.tokens)
         except GradebookError as e:
             raise ServeError(str(e)) from None
         self.variants, self._variants_stamp = variants, stamp
@@ -321,11 +325,14 @@ class Classroom:
             self._quizzes[student] = quiz
         return quiz
 
-    def question(self, student: str, question_id: str) -> Question | None:
-        for q in self.quiz_of(student).questions:
-            if q.id == question_id:
-                return q
-        return None
+    def question(self, student: str, answer_id: str) -> Question | None:
+        """What ``answer_id`` names in the student's quiz: a question, or a part of one as a
+        question of its own (``q3.a``); None for anything else."""
+        return answer_question(self.quiz_of(student).questions, answer_id)
+
+    def answer_ids(self, student: str) -> list[str]:
+        """The keys of the student's answers: question ids, and ``q3.a`` for each part."""
+        return [key for q in self.quiz_of(student).questions for key in q.part_ids()]
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -333,8 +340,8 @@ class Classroom:
         return self._write_lock if self._sqlite else contextlib.nullcontext()
 
     def clean(self, student: str, answers: dict[str, str]) -> dict[str, str]:
-        """Only this student's question ids; text capped, line ends unified."""
-        ids = [q.id for q in self.quiz_of(student).questions]
+        """Only this student's answer ids; text capped, line ends unified."""
+        ids = self.answer_ids(student)
         return {qid: answers.get(qid, "")[:MAX_ANSWER_CHARS].replace("\r\n", "\n")
                 for qid in ids if qid in answers}
 
@@ -358,7 +365,7 @@ class Classroom:
         if used >= self.settings.attempts:
             raise NoAttemptsLeft(student)
         answers = self.clean(student, answers)
-        answers = {q.id: answers.get(q.id, "") for q in self.quiz_of(student).questions}
+        answers = {key: answers.get(key, "") for key in self.answer_ids(student)}
         slot = self.work.claim("grade", student)
         try:
             with self._locked():
@@ -393,7 +400,8 @@ class Classroom:
 
     def verdicts(self, attempt: Attempt) -> dict[str, Answer]:
         wanted = [(attempt.student, qid, raw) for qid, raw in attempt.answers.items()]
-        return {a.question_id: a for a in answers_of(self.book.engine, self.record, wanted)}
+        found = answers_of(self.book.engine, self.record, wanted)
+        return {a.question_id: a for a in self._follow_through(found)}
 
     def class_answers(self) -> tuple[list[Answer], dict[str, tuple[Attempt, int]]]:
         """Every student's current answers: the latest web attempt's texts, and for students
@@ -403,7 +411,7 @@ class Classroom:
                   for qid, raw in att.answers.items()]
         web = answers_of(self.book.engine, self.record, wanted)
         others = [a for a in self.book.answers(self.record) if a.student not in latest]
-        return others + web, latest
+        return self._follow_through(others + web), latest
 
     def table(self) -> list[StudentRow]:
         answers, latest = self.class_answers()
@@ -440,7 +448,7 @@ class Classroom:
         with self._key.regrading(), self._locked():
             try:
                 old_rows = self.book.answers(self.record)
-                record = self.book.register(quiz, variants, self.tokens)
+                record = self._register(quiz, variants, self.tokens)
                 self.book.regrade(record, old_rows)
                 latest = self.store.latest_attempts()
                 # The texts of the latest web attempts, graded under the new key if regrade's
@@ -461,9 +469,71 @@ class Classroom:
 
         return sum(state(a) != state(old.get((a.student, a.question_id))) for a in after)
 
+    # -- multi-part questions in the gradebook (interim adapter) -------------------------------
+    # The web's contract: answers are keyed by answer id ("q3.a"), and so are verdicts. Until
+    # quizgen.gradebook stores parts itself, the gradebook is handed the quiz with each part
+    # as a question of its own (id "q3.a"), so it stores and grades every part against the
+    # part's key; follow-through, which needs a question's parts together, is added here when
+    # answers are read. Both go once the gradebook grades parts with follow-through.
+
+    def _register(self, quiz: Quiz, variants: Variants | None, tokens: dict[str, str]):
+        return self.book.register(_flat_quiz(quiz), _flat_variants(variants), tokens)
+
+    def _follow_through(self, answers: list[Answer]) -> list[Answer]:
+        """``answers`` with follow-through applied to the dependent parts graded wrong."""
+        got = {(a.student, a.question_id): i for i, a in enumerate(answers)}
+        out = list(answers)
+        for student in {a.student for a in answers}:
+            quiz = self.quiz_of(student)
+            for q in quiz.questions:
+                keys = [(student, k) for k in q.part_ids()]
+                wrong = [p for p, k in zip(q.parts, keys) if p.formula and k in got
+                         and (out[got[k]].verdict or _NONE).status == "incorrect"]
+                if not wrong:
+                    continue
+                texts = {p.id: out[got[k]].raw for p, k in zip(q.parts, keys) if k in got}
+                verdicts = self._parts_verdicts(quiz, q, texts)
+                for p in wrong:
+                    i = got[(student, f"{q.id}.{p.id}")]
+                    v = verdicts[p.id]
+                    if v.method == METHOD:
+                        out[i] = replace(out[i], verdict=v,
+                                         points=round(v.score * out[i].max_points, 6))
+        return out
+
+    def _parts_verdicts(self, quiz: Quiz, q: Question, texts: dict[str, str]):
+        """grade_parts, remembered per (question object, texts): pages re-read often."""
+        slot = (id(q), tuple(sorted(texts.items())))
+        hit = self._ft_memo.get(slot)
+        if hit is not None and hit[0] is q:
+            return hit[1]
+        verdicts = grade_parts(q, texts, quiz.lang, quiz.follow_through, self.record.secret)
+        if len(self._ft_memo) >= _FT_MEMO_MAX:
+            self._ft_memo.clear()
+        self._ft_memo[slot] = (q, verdicts)
+        return verdicts
+
     def attempt_for(self, student: str) -> tuple[list[Attempt], int]:
         attempts = self.store.attempts(student)
         return attempts, max(0, self.settings.attempts - len(attempts))
+
+
+_FT_MEMO_MAX = 20_000
+_NONE = Verdict("pending", 0.0, "", "", "")
+
+
+def _flat_quiz(quiz: Quiz) -> Quiz:
+    """The quiz with each part a question of its own, as the gradebook is handed it."""
+    if not quiz.has_parts:
+        return quiz
+    return replace(quiz, questions=answer_questions(quiz.questions))
+
+
+def _flat_variants(variants: Variants | None) -> Variants | None:
+    if variants is None or not any(q.parts for v in variants.students for q in v.questions):
+        return variants
+    return replace(variants, students=[replace(v, questions=answer_questions(v.questions))
+                                       for v in variants.students])
 
 
 def _points_changed(before: list[Answer], after: list[Answer]) -> set[str]:

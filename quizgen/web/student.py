@@ -7,6 +7,7 @@ from the request, so there is no id to swap for another student's.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, request
 from markupsafe import Markup
@@ -27,6 +28,7 @@ from .app import (
 )
 from .classroom import AlreadySubmitted, NoAttemptsLeft
 from .i18n import UI
+from .parts import answer_questions, quiz_of_parts
 from .preview import preview
 from .work import Busy, StillRunning
 
@@ -55,11 +57,31 @@ def sheet_of(quiz: Quiz, lang: str, *, key: bool = False):
     hit = _SHEETS.get(slot)
     if hit is not None and hit[0] is quiz:
         return hit[1]
-    sheet = build_sheet(quiz, key=key, lang=lang, convert=_mathml)
+    # A key of a multi-part question is each part's key, by answer id ("q3.a").
+    source = replace(quiz, questions=answer_questions(quiz.questions)) if key else quiz
+    sheet = build_sheet(source, key=key, lang=lang, convert=_mathml)
     if len(_SHEETS) >= _SHEETS_MAX:
         _SHEETS.clear()
     _SHEETS[slot] = (quiz, sheet)
     return sheet
+
+
+_PARTS: dict[tuple[int, str], tuple[object, list[dict]]] = {}
+
+
+def part_views(quiz: Quiz, question, lang: str) -> list[dict]:
+    """The parts of a multi-part question as the page shows them: {"label": "a", "view": the
+    sheet's view of the part, whose id is its answer id "q3.a"}; kept like sheet_of's."""
+    slot = (id(question), lang)
+    hit = _PARTS.get(slot)
+    if hit is not None and hit[0] is question:
+        return hit[1]
+    sheet = build_sheet(quiz_of_parts(quiz, question), key=False, lang=lang, convert=_mathml)
+    views = [{"label": p.id, "view": v} for p, v in zip(question.parts, sheet.questions)]
+    if len(_PARTS) >= _SHEETS_MAX:
+        _PARTS.clear()
+    _PARTS[slot] = (question, views)
+    return views
 
 
 def current_student() -> str | None:
@@ -77,7 +99,7 @@ def require_student() -> str:
 
 def answers_from_form(sid: str) -> dict[str, str]:
     answers = {}
-    for q in classroom().quiz_of(sid).questions:
+    for q in answer_questions(classroom().quiz_of(sid).questions):  # parts: "a_q3.a"
         name = f"a_{q.id}"
         if q.kind == "choice":
             answers[q.id] = ", ".join(v.strip() for v in request.form.getlist(name)
@@ -202,12 +224,15 @@ def render_quiz(sid: str, message: str | None) -> str:
     attempts, left = room.attempt_for(sid)
     last = attempts[-1] if attempts else None
     values = {**(last.answers if last else {}), **room.draft(sid)}
+    # Every answer box: a question's, or each part's of a multi-part question (by answer id).
+    boxes = answer_questions(quiz.questions)
+    parts = {q.id: part_views(quiz, q, lang) for q in quiz.questions if q.parts}
     previews = {q.id: preview(q, values.get(q.id, ""), lang)
-                for q in quiz.questions if q.kind != "choice"}
+                for q in boxes if q.kind != "choice"}
     selected = {q.id: {s.upper() for s in _LABELS.split(values.get(q.id, "")) if s}
-                for q in quiz.questions if q.kind == "choice"}
+                for q in boxes if q.kind == "choice"}
     # A list answer is "select all that apply", which the prompt itself says: checkboxes.
-    multiple = {q.id: isinstance(q.answer, list) for q in quiz.questions if q.kind == "choice"}
+    multiple = {q.id: isinstance(q.answer, list) for q in boxes if q.kind == "choice"}
     show = room.settings
     verdicts = room.verdicts(last) if last is not None and show.show_verdicts else {}
     solutions = {}
@@ -217,6 +242,7 @@ def render_quiz(sid: str, message: str | None) -> str:
     score = sum(a.points for a in verdicts.values()) if verdicts else None
     return page(
         "web_quiz.html.j2", sheet=sheet_of(quiz, lang), values=values, previews=previews,
+        parts=parts,
         selected=selected, multiple=multiple, verdicts=verdicts, solutions=solutions,
         attempts=len(attempts), allowed=show.attempts, left=left, editable=left > 0,
         message=message, score=score, total=quiz.total_points, student=sid,

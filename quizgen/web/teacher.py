@@ -95,7 +95,7 @@ def student_detail(student: str):
         abort(404)
     attempts = room.attempts(student)
     return page("web_admin_student.html.j2", row=row, attempts=attempts,
-                question_ids=[q.id for q in room.quiz_of(student).questions])
+                question_ids=room.answer_ids(student))
 
 
 @teacher_pages.get("/report")
