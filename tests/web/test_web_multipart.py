@@ -198,3 +198,29 @@ def test_the_key_per_part_only_after_the_last_attempt(parts_app):
     assert f'alttext="{COEF:.6g}"' in block(page, "q2.b")
     assert "[0.6, 0.8]" in block(page, "q2.c") and CLIPPED == pytest.approx([0.6, 0.8])
     assert "<strong>7</strong> / 7" in page
+
+
+def test_the_teacher_gets_a_row_per_part_and_regrade_reaches_the_parts(parts_app):
+    app, room, quiz_path = parts_app()
+    client = app.test_client()
+    sign_in(client, TOKENS["s1"])
+    client.post("/quiz", data=form(client, slipped_answers(7.0), "submit"))
+    admin = app.test_client()
+    sign_in(admin, ADMIN, admin=True)
+    rows = admin.get("/admin/answers.csv").get_data(as_text=True).splitlines()
+    assert [r.split(",")[2] for r in rows[1:]] == ["q1", *PARTS]
+    assert "Correct by follow-through: right for your answer to (a)." in rows[3]
+    assert admin.get("/admin/scores.csv").get_data(as_text=True).splitlines()[1] \
+        == "s1,,6,7,85.7"
+    assert admin.get("/admin/report").status_code == 200
+    table = admin.get("/admin").get_data(as_text=True)  # a column per part
+    assert all(key in table for key in PARTS)
+    # The teacher fixes part (a)'s key (say the norm was meant to be 7): Regrade grades every
+    # stored part again; (b) and (c) now follow through from a right (a).
+    data = quiz_path.read_text(encoding="utf-8").replace(f'"answer": {NORM!r}', '"answer": 7.0')
+    assert data != quiz_path.read_text(encoding="utf-8")
+    quiz_path.write_text(data, encoding="utf-8")
+    assert room.regrade() >= 1
+    got = room.verdicts(room.attempts("s1")[0])
+    assert got["q2.a"].verdict.status == "correct" and got["q2.a"].points == 1
+    assert room.score_of("s1") == (7.0, 7.0)
