@@ -1,14 +1,14 @@
 """`quizgen practice` on a multi-part question, driven through click's CliRunner with typed
 input: part by part, a verdict after each, follow-through said when a later part is right for
 the learner's own wrong earlier answer (English and Chinese), the score the parts'
-points-weighted sum. The question is tests/parts_quiz.py's (answers from torch); the expected
+points-weighted sum. The question is tests/web_parts_quiz.py's (answers from torch); the expected
 verdicts come from quizgen.multipart called directly."""
 
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-from parts_quiz import NORM, clip_question, slipped_answers
+from web_parts_quiz import NORM, clip_question, slipped_answers
 
 from quizgen import practice
 from quizgen.cli import cli

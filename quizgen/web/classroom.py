@@ -325,14 +325,14 @@ class Classroom:
             self._quizzes[student] = quiz
         return quiz
 
+    def answer_ids(self, student: str) -> list[str]:
+        """The answer ids of the student's quiz, in order: a question's id, or one per part."""
+        return [aid for q in self.quiz_of(student).questions for aid in q.part_ids()]
+
     def question(self, student: str, answer_id: str) -> Question | None:
         """What ``answer_id`` names in the student's quiz: a question, or a part of one as a
-        question of its own (``q3.a``); None for anything else."""
+        question of its own (``q3.a``, for its "read as" preview); None for anything else."""
         return answer_question(self.quiz_of(student).questions, answer_id)
-
-    def answer_ids(self, student: str) -> list[str]:
-        """The keys of the student's answers: question ids, and ``q3.a`` for each part."""
-        return [key for q in self.quiz_of(student).questions for key in q.part_ids()]
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -340,10 +340,9 @@ class Classroom:
         return self._write_lock if self._sqlite else contextlib.nullcontext()
 
     def clean(self, student: str, answers: dict[str, str]) -> dict[str, str]:
-        """Only this student's answer ids; text capped, line ends unified."""
-        ids = self.answer_ids(student)
-        return {qid: answers.get(qid, "")[:MAX_ANSWER_CHARS].replace("\r\n", "\n")
-                for qid in ids if qid in answers}
+        """Only this student's answer ids (``q1``, ``q3.a``); text capped, line ends unified."""
+        return {aid: str(answers.get(aid, ""))[:MAX_ANSWER_CHARS].replace("\r\n", "\n")
+                for aid in self.answer_ids(student) if aid in answers}
 
     def save_draft(self, student: str, answers: dict[str, str]) -> None:
         with self._locked():
@@ -365,7 +364,7 @@ class Classroom:
         if used >= self.settings.attempts:
             raise NoAttemptsLeft(student)
         answers = self.clean(student, answers)
-        answers = {key: answers.get(key, "") for key in self.answer_ids(student)}
+        answers = {aid: answers.get(aid, "") for aid in self.answer_ids(student)}
         slot = self.work.claim("grade", student)
         try:
             with self._locked():

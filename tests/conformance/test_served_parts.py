@@ -1,5 +1,5 @@
 """The student pages of ``quizgen serve`` for a quiz with a multi-part question
-(tests/parts_quiz.py: clip_grad_norm_ asked in four parts), in headless Chromium, English and
+(tests/web_parts_quiz.py: clip_grad_norm_ asked in four parts), in headless Chromium, English and
 Chinese: the live "read as" line of each part's box, a saved draft, the verdicts per part with
 follow-through, the key per part. Each page passes the Nu Html Checker (as sent, and as web.js
 left it) and axe-core; the keyboard reaches every part's box in order; screenshots are kept in
@@ -12,7 +12,7 @@ import threading
 
 import pytest
 from consumers import ARTIFACTS, describe_axe, describe_nu, run_axe
-from parts_quiz import slipped_answers, write_parts_classroom
+from web_parts_quiz import slipped_answers, write_parts_classroom
 
 TOKENS = {"s1": "parts-token-s1-0123456789abcdef", "s2": "parts-token-s2-0123456789abcdef",
           "s3": "parts-token-s3-0123456789abcdef"}

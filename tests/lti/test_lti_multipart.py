@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 from lti_world import build_world
-from parts_quiz import parts_quiz, slipped_answers
 from test_lti_launch import CSRF
+from web_parts_quiz import parts_quiz, slipped_answers
 
 from quizgen.roster import Variants
 

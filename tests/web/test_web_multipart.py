@@ -1,6 +1,6 @@
 """A multi-part question on the web: the stem, then a labelled box per part (answer id "q2.a"),
 a "read as" preview per box, drafts per part, a verdict per part with follow-through, the
-score as the points-weighted sum, the key per part. The quiz is tests/parts_quiz.py
+score as the points-weighted sum, the key per part. The quiz is tests/web_parts_quiz.py
 (clip_grad_norm_ in four parts, its answers from torch); verdicts are checked against
 quizgen.multipart called directly on the same texts."""
 
@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from parts_quiz import (
+from web_helpers import ADMIN, csrf_of, sign_in
+from web_parts_quiz import (
     CLIPPED,
     COEF,
     NORM,
@@ -18,7 +19,6 @@ from parts_quiz import (
     slipped_answers,
     write_parts_classroom,
 )
-from web_helpers import ADMIN, csrf_of, sign_in
 
 from quizgen.grading.nodes import render
 from quizgen.grading.parser import parse

@@ -1,4 +1,4 @@
-"""A hand-built quiz with a multi-part question, for the tests of the web pages, practice and
+"""A hand-built quiz with a multi-part question, for the tests of the served pages, practice and
 LTI: clip_grad_norm_ on g = (3, 4) with max_norm 1, asked as (a) the total norm, (b) the clip
 coefficient, (c) the clipped gradient, (d) whether g was clipped. The answers come from
 torch.nn.utils.clip_grad_norm_ itself (the oracle), not from the formulas the parts carry.
