@@ -486,7 +486,9 @@ class Classroom:
         def state(a: Answer | None):
             if a is None or a.verdict is None:
                 return None
-            return a.verdict.status, a.verdict.score, a.verdict.mistake, a.points
+            # right by the key and right by follow-through differ (as in Gradebook.regrade)
+            return (a.verdict.status, a.verdict.score, a.verdict.mistake, a.points,
+                    a.verdict.method == "follow-through")
 
         return sum(state(a) != state(old.get((a.student, a.question_id))) for a in after)
 
