@@ -321,6 +321,8 @@ class QuizRecord:
     variant_of: dict[str, str]  # student -> variant, for students known to the gradebook
     names: dict[str, str] = field(default_factory=dict)
     secret: bytes | None = None  # where the grader's sample points come from (quiz_secrets)
+    _related: tuple[tuple[int, int], frozenset[str]] | None = field(
+        default=None, repr=False, compare=False)
 
     def spec_for(self, student: str, question_id: str) -> tuple[str, dict[str, Any]]:
         return self.specs[(self.variant_of.get(student, SHARED), question_id)]
@@ -329,10 +331,20 @@ class QuizRecord:
         """Whether the student's variant has this answer id under the key in force."""
         return (self.variant_of.get(student, SHARED), question_id) in self.specs
 
-    @property
-    def follows(self) -> bool:
-        """Whether any answer's verdict depends on the student's other answers."""
-        return any("uses" in spec for _, spec in self.specs.values())
+    def related(self) -> frozenset[str]:
+        """The answer ids of dependent parts and of the parts they use (empty for a quiz
+        without any): what grading a row must know of a student's stored answers. Computed
+        once per ``specs`` (a class's variants hold many)."""
+        key = (id(self.specs), len(self.specs))
+        if self._related is None or self._related[0] != key:
+            found: set[str] = set()
+            for (_, aid), (_, spec) in self.specs.items():
+                uses = used_answers(aid, spec)
+                if uses:
+                    found.add(aid)
+                    found.update(uses.values())
+            self._related = (key, frozenset(found))
+        return self._related[1]
 
 
 # -- the gradebook -----------------------------------------------------------------------------
@@ -598,14 +610,9 @@ class Gradebook:
     def _latest_raws(self, record: QuizRecord, names: list[str]) -> dict[str, dict[str, str]]:
         """{student: {answer id: latest raw}} of the parts whose answers other parts' verdicts
         depend on, and of those dependent parts ({} when the quiz has none)."""
-        if not record.follows:
+        related = record.related()
+        if not related:
             return {}
-        related = set()
-        for (_, aid), (_, spec) in record.specs.items():
-            uses = used_answers(aid, spec)
-            if uses:
-                related.add(aid)
-                related.update(uses.values())
         out: dict[str, dict[str, str]] = {}
         with self.engine.connect() as conn:
             for r in self._latest_submissions(record, conn, names, sorted(related)):

@@ -210,3 +210,27 @@ def test_a_gradebook_from_before_parts_is_upgraded_in_place(db_url):
         now = current(book, record)
     assert now[("bob", "q1.b")].verdict.method == FOLLOWED
     assert now[("bob", "q1.c")].raw == typed(clipped(7.0))
+
+
+def test_a_timed_out_part_is_stored_as_such_and_retried_alone(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from quizgen.grading import symbolic
+    from quizgen.grading.workers import POOL
+
+    quiz = parts_quiz()
+    undecided = "exp(50000*x)*(sin(x)^2 + cos(x)^2)/exp(50000*x)"  # only SymPy can decide
+    first = replace(quiz.questions[0].parts[0], kind="expression", answer=undecided,
+                    vars=["x"], mistakes=[], tolerance={})
+    quiz.questions[0] = replace(quiz.questions[0], parts=[
+        replace(first, id="z"), *quiz.questions[0].parts])  # an extra part (z) before (a)
+    with Gradebook(tmp_path / "gradebook.sqlite") as book:
+        record = book.register(quiz)
+        monkeypatch.setattr(symbolic, "TIME_LIMIT", 1e-4)
+        (g,) = grade(book, record, {"bob": {**answers_from(7.0), "q1.z": "1"}}).values()
+        assert g.answers["q1.z"].verdict.method == "timeout"
+        assert g.answers["q1.b"].verdict.method == FOLLOWED  # the other parts are graded
+        monkeypatch.undo()
+        POOL.ready(60)
+        changes = book.regrade(record, book.answers(record))
+    assert [(c.question_id, c.after.status) for c in changes] == [("q1.z", "correct")]
