@@ -353,7 +353,8 @@ def _parts_plot(report: Report, plt) -> str:
     ax.set_xticks(xs, labels, rotation=45 if len(shown) > 12 else 0, fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("share of answers")
-    ax.legend(fontsize=8, loc="upper right", frameon=False)
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
+              frameon=False)  # above the bars, never over one
     encoded = _png(fig)
     plt.close(fig)
     return encoded
