@@ -107,20 +107,22 @@ def build_question(family: Family, rng: random.Random, difficulty: int, qid: str
 
 
 BUILT_LIMIT = 4096  # variants remembered; a class of students draws the same ones many times
-_built: dict[str, Question | None] = {}
+# (the family's module, its id, the variant's JSON) -> the question, or None for a variant with
+# too few distinct mistakes. The module is kept in the entry so its id cannot be reused.
+_built: dict[tuple[int, str], tuple[Any, Question | None]] = {}
 
 
 def _question_of(family: Family, params: dict, difficulty: int) -> Question | None:
     """The question a variant's parameters make (None: too few distinct mistakes), built once
-    per process: every hook is a pure function of ``params``, and a formula family has only a
+    per family module: every hook is a function of ``params``, and a formula family has only a
     handful of variants that a course's students draw again and again. A fresh deep copy goes
     out each time, so no caller can change what the next one gets."""
-    key = json.dumps([family.id, family.origin, params, difficulty], sort_keys=True)
+    key = (id(family.module), json.dumps([params, difficulty], sort_keys=True))
     if key not in _built:
         if len(_built) >= BUILT_LIMIT:
             _built.clear()
-        _built[key] = _build(family, params, difficulty)
-    built = _built[key]
+        _built[key] = (family.module, _build(family, params, difficulty))
+    built = _built[key][1]
     return None if built is None else copy.deepcopy(built)
 
 
