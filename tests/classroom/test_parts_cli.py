@@ -109,3 +109,19 @@ def test_a_key_fix_in_part_a_and_regrade_report_the_parts_that_changed(graded):
     # s0's (b) was computed from 7: now wrong for the (a) he gives; (c) still follows from
     # his (b), for half of its 2 points: (a) 1 + (b) 0 + (c) 1 + q2 1
     assert scores["s0"] == "3" and scores["r0"] == "5" and report.returncode == 0
+
+
+def test_json_submissions_key_each_part_by_its_answer_id(tmp_path):
+    parts_quiz().save(tmp_path / "quiz.json")
+    entries = [{"student": "ann", "answers": answers_from(5.0)},
+               {"student": "bob", "answers": {"q1.a": "7", "q1.b": typed(1 / (7 + 1e-6)),
+                                              "q1": "no such answer id"}}]
+    (tmp_path / "answers.json").write_text(json.dumps(entries), encoding="utf-8")
+    done = run("grade", "quiz.json", "answers.json", "--db", "gradebook.sqlite", "--out",
+               "results.csv", cwd=tmp_path)
+    assert done.returncode == 2  # 'q1' is named as not an answer id; the rest is graded
+    assert "'q1' is not a question id" in done.stderr
+    with (tmp_path / "results.csv").open(encoding="utf-8") as f:
+        results = {(r["student"], r["question"]): r for r in csv.DictReader(f)}
+    assert set(results) == {("ann", q) for q in COLUMNS[1:]} | {("bob", "q1.a"), ("bob", "q1.b")}
+    assert "follow-through" in results[("bob", "q1.b")]["feedback"]
