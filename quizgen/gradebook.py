@@ -447,9 +447,10 @@ class Gradebook:
                         "DROP TABLE verdicts_before_parts"):
                     cursor.execute(statement)
                 raw.commit()
-            except Exception:
+            except Exception as e:  # the driver's own errors (a locked file): said, not raised
                 raw.rollback()
-                raise
+                raise GradebookError(f"{self.url}: cannot upgrade the gradebook to this "
+                                     f"quizgen's tables ({e})") from None
             finally:
                 raw.close()
             return
