@@ -35,7 +35,8 @@ ADAM_PARTS = Question(
         _part("a", "number", 0.05, r"m_1 = 0.05", 1.0,
               {"en": r"Find $m_1 = \beta_1 m_0 + (1 - \beta_1) g_1$.",
                "zh": r"求 $m_1 = \beta_1 m_0 + (1 - \beta_1) g_1$。"},
-              {"en": [r"$m_1 = 0.1 \times 0.5 = 0.05$."], "zh": [r"$m_1 = 0.1 \times 0.5 = 0.05$。"]},
+              {"en": [r"$m_1 = 0.1 \times 0.5 = 0.05$."],
+               "zh": [r"$m_1 = 0.1 \times 0.5 = 0.05$。"]},
               mistakes=[Mistake("no_one_minus_beta", 0.45, {
                   "en": r"The gradient is weighted by $1 - \beta_1$, not $\beta_1$.",
                   "zh": r"梯度的权重是 $1 - \beta_1$，不是 $\beta_1$。"})]),
@@ -44,18 +45,22 @@ ADAM_PARTS = Question(
                "zh": r"求 $v_1 = \beta_2 v_0 + (1 - \beta_2) g_1^2$。"},
               {"en": [r"$v_1 = 0.001 \times 0.25$."], "zh": [r"$v_1 = 0.001 \times 0.25$。"]}),
         _part("c", "number", 0.5, r"\hat{m}_1 = 0.5", 1.0,
-              {"en": r"Find the bias-corrected $\hat{m}_1$.", "zh": r"求偏差校正后的 $\hat{m}_1$。"},
+              {"en": r"Find the bias-corrected $\hat{m}_1$.",
+               "zh": r"求偏差校正后的 $\hat{m}_1$。"},
               {"en": [r"$\hat{m}_1 = \frac{m_1}{1 - \beta_1^1}$."],
                "zh": [r"$\hat{m}_1 = \frac{m_1}{1 - \beta_1^1}$。"]},
               uses=["a"], formula="a/(1 - 0.9)"),
         _part("d", "number", 0.25, r"\hat{v}_1 = 0.25", 1.0,
-              {"en": r"Find the bias-corrected $\hat{v}_1$.", "zh": r"求偏差校正后的 $\hat{v}_1$。"},
+              {"en": r"Find the bias-corrected $\hat{v}_1$.",
+               "zh": r"求偏差校正后的 $\hat{v}_1$。"},
               {"en": [r"$\hat{v}_1 = \frac{v_1}{1 - \beta_2^1}$."],
                "zh": [r"$\hat{v}_1 = \frac{v_1}{1 - \beta_2^1}$。"]},
               uses=["b"], formula="b/(1 - 0.999)"),
         _part("e", "number", 0.900000002, r"\theta_1 \approx 0.900000002", 2.0,
-              {"en": r"Find $\theta_1 = \theta_0 - \eta \frac{\hat{m}_1}{\sqrt{\hat{v}_1} + \epsilon}$.",
-               "zh": r"求 $\theta_1 = \theta_0 - \eta \frac{\hat{m}_1}{\sqrt{\hat{v}_1} + \epsilon}$。"},
+              {"en": r"Find $\theta_1 = \theta_0 - \eta"
+                     r" \frac{\hat{m}_1}{\sqrt{\hat{v}_1} + \epsilon}$.",
+               "zh": r"求 $\theta_1 = \theta_0 - \eta"
+                     r" \frac{\hat{m}_1}{\sqrt{\hat{v}_1} + \epsilon}$。"},
               {"en": [r"$\theta_1 = 1 - 0.1 \cdot \frac{0.5}{0.5 + 10^{-8}}$."],
                "zh": [r"$\theta_1 = 1 - 0.1 \cdot \frac{0.5}{0.5 + 10^{-8}}$。"]},
               uses=["c", "d"], formula="1 - 0.1*c/(sqrt(d) + 1e-8)",
@@ -70,7 +75,8 @@ CLIP_PARTS = Question(
         "en": r"clip_grad_norm_ clips $\mathbf{g} = (3, 4)$ to norm $c = 1$ with"
               r" $\epsilon = 10^{-6}$: $\mathbf{g} \leftarrow \mathbf{g} \cdot"
               r" \min\left(1, \frac{c}{\lVert \mathbf{g} \rVert_2 + \epsilon}\right)$.",
-        "zh": r"clip_grad_norm_ 将 $\mathbf{g} = (3, 4)$ 裁剪到范数 $c = 1$（$\epsilon = 10^{-6}$）："
+        "zh": r"clip_grad_norm_ 将 $\mathbf{g} = (3, 4)$ 裁剪到范数 $c = 1$"
+              r"（$\epsilon = 10^{-6}$）："
               r"$\mathbf{g} \leftarrow \mathbf{g} \cdot"
               r" \min\left(1, \frac{c}{\lVert \mathbf{g} \rVert_2 + \epsilon}\right)$。",
     },
@@ -78,7 +84,8 @@ CLIP_PARTS = Question(
     solution={"en": [], "zh": []}, mistakes=[],
     parts=[
         _part("a", "number", 5.0, r"\lVert \mathbf{g} \rVert_2 = 5", 1.0,
-              {"en": r"Find $\lVert \mathbf{g} \rVert_2$.", "zh": r"求 $\lVert \mathbf{g} \rVert_2$。"},
+              {"en": r"Find $\lVert \mathbf{g} \rVert_2$.",
+               "zh": r"求 $\lVert \mathbf{g} \rVert_2$。"},
               {"en": [r"$\sqrt{3^2 + 4^2} = 5$."], "zh": [r"$\sqrt{3^2 + 4^2} = 5$。"]},
               tolerance={"sigfigs": 3},
               mistakes=[Mistake("squared_norm", 25.0, {"en": "That is the squared norm.",

@@ -111,7 +111,7 @@ def build_sheet(quiz: Quiz, *, key: bool, lang: str, convert: FormulaConverter) 
         raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGS)}")
     ui = UI[lang]
     questions = tuple(
-        _question_view(q, number, key=key, lang=lang, convert=convert,
+        question_view(q, number, key=key, lang=lang, convert=convert,
                        follow_through=quiz.follow_through)
         for number, q in enumerate(quiz.questions, start=1)
     )
@@ -161,7 +161,7 @@ def choice_columns(texts: list[str]) -> int:
     return 1
 
 
-def _question_view(
+def question_view(
     q: Question, number: int, *, key: bool, lang: str, convert: FormulaConverter,
     follow_through: str = "full",
 ) -> QuestionView:
