@@ -1,6 +1,7 @@
 """Hand-built multi-part questions for the export and conformance tests (independent of
 question_bank/): one Adam step asked in five parts, each later part following from earlier
-ones, and clip_grad_norm_ in parts with a vector part and a choice part. Their answers are
+ones; clip_grad_norm_ in parts with a vector part and a choice part; the sigmoid's derivative
+with an expression part and a choice part with several right options. Their answers are
 checked against torch in tests/export/test_multipart_export.py."""
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ TOL = {"rtol": 1e-4, "atol": 1e-9}
 
 
 def _part(pid, kind, answer, answer_tex, points, prompt, solution, *, uses=(), formula="",
-          mistakes=(), tolerance=TOL, choices=()):
+          mistakes=(), tolerance=TOL, choices=(), variables=()):
     return Part(pid, prompt, kind, answer, answer_tex, dict(tolerance), points, solution,
-                list(mistakes), uses=list(uses), formula=formula, choices=list(choices))
+                list(mistakes), vars=list(variables), uses=list(uses), formula=formula,
+                choices=list(choices))
 
 
 ADAM_PARTS = Question(
@@ -117,9 +119,42 @@ CLIP_PARTS = Question(
 )
 
 
+SIGMOID_PARTS = Question(
+    id="q3", family="calculus.sigmoid_derivative", kind="parts", params={},
+    prompt={"en": r"Let $\sigma(x) = \frac{1}{1 + e^{-x}}$.",
+            "zh": r"设 $\sigma(x) = \frac{1}{1 + e^{-x}}$。"},
+    answer=["exp(-x)/(1+exp(-x))^2", 0.25, ["A", "C"]], answer_tex="", tolerance={},
+    points=4.0, solution={"en": [], "zh": []}, mistakes=[],
+    parts=[
+        _part("a", "expression", "exp(-x)/(1+exp(-x))^2",
+              r"\frac{e^{-x}}{\left(1 + e^{-x}\right)^{2}}", 2.0,
+              {"en": r"Find $\sigma'(x)$ in $x$.", "zh": r"用 $x$ 表示 $\sigma'(x)$。"},
+              {"en": [r"$\sigma' = \sigma (1 - \sigma)$."],
+               "zh": [r"$\sigma' = \sigma (1 - \sigma)$。"]},
+              tolerance={"rtol": 1e-6, "atol": 1e-9}, variables=["x"],
+              mistakes=[Mistake("dropped_chain_rule", "-exp(-x)/(1+exp(-x))^2", {
+                  "en": "Mind the sign of the chain rule.", "zh": "注意链式法则的符号。"})]),
+        _part("b", "number", 0.25, r"\sigma'(0) = 0.25", 1.0,
+              {"en": r"Find $\sigma'(0)$.", "zh": r"求 $\sigma'(0)$。"},
+              {"en": [r"$\sigma(0)(1 - \sigma(0)) = \frac{1}{4}$."],
+               "zh": [r"$\sigma(0)(1 - \sigma(0)) = \frac{1}{4}$。"]}),
+        _part("c", "choice", ["A", "C"], r"\text{A, C}", 1.0,
+              {"en": r"Which hold for every $x$? (select all that apply)",
+               "zh": r"哪些对所有 $x$ 成立？（多选）"},
+              {"en": [r"$0 < \sigma' \le \frac{1}{4}$."],
+               "zh": [r"$0 < \sigma' \le \frac{1}{4}$。"]},
+              tolerance={},
+              choices=[{"id": "A", "text": {"en": r"$\sigma'(x) > 0$", "zh": r"$\sigma'(x) > 0$"}},
+                       {"id": "B", "text": {"en": r"$\sigma'(x) > 1$", "zh": r"$\sigma'(x) > 1$"}},
+                       {"id": "C", "text": {"en": r"$\sigma'(x) \le 0.25$",
+                                            "zh": r"$\sigma'(x) \le 0.25$"}}]),
+    ],
+)
+
+
 def multipart_quiz(follow_through: str = "full", plain: list[Question] = ()) -> Quiz:
-    """Both multi-part questions (fresh copies), then any ``plain`` questions."""
+    """The three multi-part questions (fresh copies), then any ``plain`` questions."""
     return Quiz(seed=11, topic="optimizers", lang="en",
-                questions=copy.deepcopy([ADAM_PARTS, CLIP_PARTS, *plain]),
+                questions=copy.deepcopy([ADAM_PARTS, CLIP_PARTS, SIGMOID_PARTS, *plain]),
                 created_with={"quizgen": "test"}, title="Multi-part quiz",
                 follow_through=follow_through)

@@ -118,7 +118,8 @@ def _sub_question(field: LmsItem, weight: int, ui: dict, shuffle: bool) -> str:
                          f"#{cloze_escape(html_text(m.feedback))}" for m in field.wrong_numbers]
         return f"{{{weight}:NUMERICAL:{'~'.join(alternatives)}}}"
     single = field.single or field.type == "truefalse"
-    kind = ("MULTICHOICE_V" if single else "MULTIRESPONSE") + ("S" if shuffle else "")
+    kind = {(True, False): "MULTICHOICE_V", (True, True): "MULTICHOICE_VS",
+            (False, False): "MULTIRESPONSE", (False, True): "MULTIRESPONSE_S"}[single, shuffle]
     alternatives = []
     for option in field.options:
         mark = "=" if single and option.fraction == 100 else (
