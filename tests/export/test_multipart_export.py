@@ -290,6 +290,15 @@ def test_numeric_choice_keeps_parts_without_mistakes_numerical():
     kinds = re.findall(r"\{\d+:([A-Z_]+):", text.find("questiontext/text").text)
     assert kinds == ["MULTICHOICE_VS"] + ["NUMERICAL"] * 4  # (a) has a named mistake
     assert any(n.startswith("q1.b") and "stays numerical" in n for n in notes)
+    # an expression part without named mistakes is asked at a point instead of as a choice
+    quiz = multipart_quiz()
+    quiz.questions[2].parts[0].mistakes = []
+    notes = []
+    text = ET.fromstring(render_moodle(quiz, lang="en", notes=notes)).findall(
+        ".//question[@type='cloze']")[2].find("questiontext/text").text
+    assert re.findall(r"\{\d+:([A-Z_]+):", text)[0] == "NUMERICAL"
+    assert "Enter the value of your expression at" in text
+    assert any(n.startswith("q3.a") and "value at x = " in n for n in notes)
 
 
 # -- LMS variants and Moodle's Responses report ------------------------------------------------
@@ -302,3 +311,17 @@ def test_the_variant_key_has_a_row_per_part():
     q2 = multipart_quiz().questions[1]
     verdicts = grade_parts(q2, {r[0].split(".")[1]: r[4] for r in rows if r[0][:2] == "q2"})
     assert all(v.status == "correct" for v in verdicts.values())
+
+
+def test_the_cli_exports_a_multipart_quiz_and_prints_the_notes(tmp_path):
+    from click.testing import CliRunner
+
+    from quizgen.cli import cli
+
+    multipart_quiz().save(tmp_path / "quiz.json")
+    for fmt in ("moodle", "qti", "gift", "html", "pdf", "md"):
+        result = CliRunner().invoke(cli, ["export", str(tmp_path / "quiz.json"), "--format",
+                                          fmt, "--out", str(tmp_path / f"out-{fmt}")])
+        assert result.exit_code == 0, (fmt, result.output)
+        if fmt in ("moodle", "qti", "gift"):
+            assert result.output.count("without follow-through") == 3, result.output
