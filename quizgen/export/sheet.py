@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from quizgen.grading.messages import AnswerError
 from quizgen.model import LANGS, Part, Question, Quiz
 
 from .formula_tex import formula_tex
@@ -269,9 +270,12 @@ def _part_view(p: Part, *, key: bool, lang: str, rich, formula, translated, mist
 
 
 def value_tex_or_text(value: Any) -> str:
-    """A part's answer as LaTeX when its ``answer_tex`` is empty."""
+    """A part's answer as LaTeX when its ``answer_tex`` is empty: numbers and vectors as
+    formulas, an expression or the ids of right options as text."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = ", ".join(value)
     if isinstance(value, str):
-        return rf"	ext{{{value}}}"
+        return rf"\text{{{value}}}"
     return value_tex(value)
 
 
@@ -281,7 +285,10 @@ def follow_through_words(p: Part, lang: str, mode: str) -> str:
     ui = UI[lang]
     labels = [ui["part_label"].format(id=u) for u in p.uses]
     uses = "、".join(labels) if lang == "zh" else ", ".join(labels)
-    shown = f"${formula_tex(p.formula, p.uses)}$"
+    try:
+        shown = f"${formula_tex(p.formula, p.uses)}$"
+    except AnswerError:  # a hand-edited formula the grader cannot read either: shown as is
+        shown = "“" + p.formula.replace("$", r"\$") + "”"
     if mode == "off":
         return ui["follow_through_off"].format(formula=shown, uses=uses)
     return ui["follow_through"].format(formula=shown, uses=uses, credit=ui["credit"][mode])

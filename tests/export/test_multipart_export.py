@@ -325,3 +325,12 @@ def test_the_cli_exports_a_multipart_quiz_and_prints_the_notes(tmp_path):
         assert result.exit_code == 0, (fmt, result.output)
         if fmt in ("moodle", "qti", "gift"):
             assert result.output.count("without follow-through") == 3, result.output
+
+
+def test_a_formula_the_grader_cannot_read_is_shown_as_written_not_a_crash():
+    quiz = multipart_quiz()
+    quiz.questions[0].parts[2].formula = "a/(1 - "
+    quiz.questions[2].parts[2].answer_tex = ""  # the key writes the right options instead
+    page = render_html(quiz, key=True, lang="en")
+    assert "an answer equal to “a/(1 - ”" in page
+    assert re.search(r"<mtext>A,\sC</mtext>", page)  # the space is a no-break space
