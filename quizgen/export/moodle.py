@@ -60,6 +60,13 @@ def render_moodle(
         notes += [f"{q.id} ({q.family}): {len(q.parts)} parts asked as one Cloze question; "
                   "Moodle grades each part against the key only, without follow-through"
                   for q in quiz.questions if q.parts]
+    scaled = {re.sub(r"\.v\d+$", "", item.view.id): scale for group in groups
+              for item in group.items if item.parts
+              and (scale := cloze_weights(item)[1]) != 1}
+    if notes is not None:
+        notes += [f"{qid}: Cloze weights are the parts' points times {scale} (Moodle takes whole "
+                  f"numbers), so Moodle's mark for it is {scale} times quizgen's"
+                  for qid, scale in scaled.items()]
     template = environment().get_template("moodle.xml.j2")
     clozes = {item.name: Markup(cloze_text(item, UI[lang], shuffle))
               for group in groups for item in group.items if item.parts}

@@ -201,9 +201,13 @@ def test_moodle_asks_each_multipart_question_as_one_cloze_and_notes_no_follow_th
 def test_cloze_weights_are_whole_numbers_in_the_parts_proportions():
     quiz = multipart_quiz()
     quiz.questions[1].parts[2].points = 1.0  # the vector part: half a point per entry
-    text = ET.fromstring(render_moodle(quiz, lang="en")).findall(
+    notes: list[str] = []
+    text = ET.fromstring(render_moodle(quiz, lang="en", notes=notes)).findall(
         ".//question[@type='cloze']/questiontext/text")[1].text
     assert [int(w) for w in re.findall(r"\{(\d+):", text)] == [2, 2, 1, 1, 2]
+    assert [n for n in notes if "times" in n] == [
+        "q2: Cloze weights are the parts' points times 2 (Moodle takes whole numbers), so "
+        "Moodle's mark for it is 2 times quizgen's"]
 
 
 @pytest.mark.parametrize("text", [
