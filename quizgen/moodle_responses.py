@@ -367,8 +367,10 @@ def cloze_fields(response: str, count: int) -> list[str] | None:
     text = response.strip()
     if text in ("", NO_RESPONSE):
         return [""] * count
-    heads = [m for m in _CLOZE_PART.finditer(text)]
-    heads = [m for k, m in enumerate(heads) if int(m.group(1)) == k + 1]  # in order only
+    heads = []
+    for m in _CLOZE_PART.finditer(text):  # the next number only: "part 2: " in an option
+        if int(m.group(1)) == len(heads) + 1:  # text before part 2's head is no head
+            heads.append(m)
     if len(heads) != count or heads[0].start() != 0:
         return None
     ends = [m.start() for m in heads[1:]] + [len(text)]

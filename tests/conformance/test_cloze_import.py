@@ -187,6 +187,7 @@ def test_a_cloze_response_is_graded_part_by_part_with_follow_through(tmp_path):
     ("part 1: 1; part 2: 2", 3, None),
     ("-", 2, ["", ""]),
     ("part 2: 1; part 1: 2", 2, None),
+    ("part 1: x; part 3: y; part 2: z", 2, ["x; part 3: y", "z"]),
     ("0.5", 1, None),
 ])
 def test_cloze_fields_split_moodles_summary(response, count, fields):
