@@ -231,7 +231,9 @@ def lms_slots(
     items = iter(lms_items(flat, lang=lang, convert=convert, numeric=numeric,
                            expression=expression, notes=found))
     if notes is not None:
-        notes += dict.fromkeys(re.sub(r"^(\S+)\.v\d+ ", r"\1 ", note) for note in found)
+        # "q3.v2 (family): ..." and "q3.v2.b ..." (a part) are noted once per slot
+        notes += dict.fromkeys(re.sub(r"^(\S+?)\.v\d+((?:\.\w+)*) ", r"\1\2 ", note)
+                               for note in found)
     return [
         LmsSlot(slot.id, number, slot.family, slot.difficulty, tuple(
             replace(next(items), label=f"{number:02d} {v.id}") for v in vs))

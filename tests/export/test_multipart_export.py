@@ -338,3 +338,16 @@ def test_a_formula_the_grader_cannot_read_is_shown_as_written_not_a_crash():
     page = render_html(quiz, key=True, lang="en")
     assert "an answer equal to “a/(1 - ”" in page
     assert re.search(r"<mtext>A,\sC</mtext>", page)  # the space is a no-break space
+
+
+def test_with_variants_each_variant_is_a_cloze_and_a_part_is_noted_once_per_slot():
+    from dataclasses import replace
+
+    quiz = multipart_quiz()
+    quiz = replace(quiz, variants={"q1": [replace(quiz.questions[0], id="q1.v2")]})
+    notes: list[str] = []
+    root = ET.fromstring(render_moodle(quiz, lang="en", numeric="choice", notes=notes))
+    ids = [q.find("idnumber").text for q in root.iter("question") if q.get("type") == "cloze"]
+    assert ids == ["q1.v1", "q1.v2", "q2.v1", "q3.v1"]
+    assert notes.count("q1.b (optimizers.adam_step): a number part without named mistakes "
+                       "stays numerical") == 1
