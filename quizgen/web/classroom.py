@@ -17,9 +17,7 @@ from pathlib import Path
 
 from quizgen.batch import Submission, SubmissionError, find_column, read_table
 from quizgen.gradebook import Answer, Gradebook, GradebookError, quiz_identity
-from quizgen.grading import Verdict
 from quizgen.model import Question, Quiz, QuizFileError
-from quizgen.multipart import METHOD, grade_parts
 from quizgen.roster import (
     ID_COLUMNS,
     NAME_COLUMNS,
@@ -36,7 +34,7 @@ from quizgen.roster import (
     variants_beside,
 )
 
-from .parts import answer_question, answer_questions
+from .parts import answer_question
 from .results import answers_of
 from .security import TokenIndex
 from .store import AlreadySubmitted, Attempt, WebStore
@@ -167,6 +165,18 @@ def read_students(quiz_path: Path, roster: str | Path | None, *,
 
 
 class Classroom:
+    """The quiz being served, and everything done to its data.
+
+    The contract with the pages, multi-part questions included: **answers are a dict keyed by
+    answer id** (``"q1"`` for a question, ``"q3.a"``, ``"q3.b"`` for each part of a multi-part
+    one: :meth:`answer_ids`), the raw text of each box; :meth:`submit`, :meth:`save_draft` and
+    :meth:`draft` take and give that dict. **Verdicts are a dict keyed by answer id too**:
+    :meth:`verdicts` gives ``{"q3.b": Answer}``, each with its ``verdict`` (status, score,
+    feedback, method ``follow-through`` where a part was right for the student's own earlier
+    answer) and ``points`` (the part's score times its points). A question's score is the
+    points-weighted sum of its parts: :meth:`question_scores`.
+    """
+
     def __init__(self, quiz_path: str | Path, *, db: str | None = None,
                  roster: str | Path | None = None, settings: Settings | None = None,
                  tokens_required: bool = True) -> None:
@@ -185,7 +195,7 @@ class Classroom:
         target = db or str(self.quiz_path.with_name("gradebook.sqlite"))
         try:
             self.book = Gradebook(target)
-            self.record = self._register(self.quiz, self.variants, self.tokens)
+            self.record = self.book.register(self.quiz, self.variants, self.tokens)
         except GradebookError as e:
             raise ServeError(f"--db: {e}") from None
         self.store = WebStore(self.book.engine, self.record.id)
@@ -195,7 +205,6 @@ class Classroom:
         self._sqlite = self.book.engine.dialect.name == "sqlite"
         self._key = _KeyLock()
         self._quizzes: dict[str, Quiz] = {}
-        self._ft_memo: dict = {}
         self.work = StudentWork()
         self.recovered = 0
 
@@ -265,7 +274,7 @@ class Classroom:
             seed=self.quiz.seed, topic=self.quiz.topic, shuffle=False,
             question_ids=[q.id for q in self.quiz.questions])
         try:
-            record = self._register(self.quiz, replace(base, students=added), {})
+            record = self.book.register(self.quiz, replace(base, students=added), {})
         except GradebookError as e:
             raise ServeError(str(e)) from None
         record.specs = {**self.record.specs, **record.specs}
@@ -285,7 +294,7 @@ class Classroom:
         if quiz_identity(quiz) != quiz_identity(self.quiz):
             return  # quiz.json now describes another quiz: regrade() says so
         try:
-            self.record = self._register(self.quiz, variants, self.tokens)
+            self.record = self.book.register(self.quiz, variants, self.tokens)
         except GradebookError as e:
             raise ServeError(str(e)) from None
         self.variants, self._variants_stamp = variants, stamp
@@ -329,6 +338,16 @@ class Classroom:
         """The answer ids of the student's quiz, in order: a question's id, or one per part."""
         return [aid for q in self.quiz_of(student).questions for aid in q.part_ids()]
 
+    def question_scores(self, student: str,
+                        answers: dict[str, Answer]) -> dict[str, tuple[float, float]]:
+        """{question id: (points, max points)} of ``answers`` (as :meth:`verdicts` gives them):
+        a multi-part question's points are the sum of its parts' (score times points)."""
+        out = {}
+        for q in self.quiz_of(student).questions:
+            got = [answers[aid] for aid in q.part_ids() if aid in answers]
+            out[q.id] = (round(sum(a.points for a in got), 6), q.points)
+        return out
+
     def question(self, student: str, answer_id: str) -> Question | None:
         """What ``answer_id`` names in the student's quiz: a question, or a part of one as a
         question of its own (``q3.a``, for its "read as" preview); None for anything else."""
@@ -357,8 +376,10 @@ class Classroom:
     def submit(self, student: str, answers: dict[str, str],
                wait: float = SUBMIT_WAIT) -> tuple[Attempt, bool]:
         """Reserve the next attempt and grade it on the grading pool, waiting up to ``wait``
-        seconds: (the attempt, whether its verdicts are in). Raises NoAttemptsLeft,
-        AlreadySubmitted, or Busy while this student's previous submit is still being graded.
+        seconds: (the attempt, whether its verdicts are in). ``answers`` is keyed by answer id
+        (one field per part, ``q3.a``); an id not sent is stored as an empty answer, one not
+        in the student's quiz is dropped. Raises NoAttemptsLeft, AlreadySubmitted, or Busy
+        while this student's previous submit is still being graded.
         """
         used = len(self.store.attempts(student))
         if used >= self.settings.attempts:
@@ -398,9 +419,10 @@ class Classroom:
     # -- reading ------------------------------------------------------------------------------
 
     def verdicts(self, attempt: Attempt) -> dict[str, Answer]:
+        """{answer id: Answer} of the attempt, under the key in force; a dependent part's
+        verdict is the one graded with this attempt's own earlier parts."""
         wanted = [(attempt.student, qid, raw) for qid, raw in attempt.answers.items()]
-        found = answers_of(self.book.engine, self.record, wanted)
-        return {a.question_id: a for a in self._follow_through(found)}
+        return {a.question_id: a for a in answers_of(self.book.engine, self.record, wanted)}
 
     def class_answers(self) -> tuple[list[Answer], dict[str, tuple[Attempt, int]]]:
         """Every student's current answers: the latest web attempt's texts, and for students
@@ -410,7 +432,7 @@ class Classroom:
                   for qid, raw in att.answers.items()]
         web = answers_of(self.book.engine, self.record, wanted)
         others = [a for a in self.book.answers(self.record) if a.student not in latest]
-        return self._follow_through(others + web), latest
+        return others + web, latest
 
     def table(self) -> list[StudentRow]:
         answers, latest = self.class_answers()
@@ -447,7 +469,7 @@ class Classroom:
         with self._key.regrading(), self._locked():
             try:
                 old_rows = self.book.answers(self.record)
-                record = self._register(quiz, variants, self.tokens)
+                record = self.book.register(quiz, variants, self.tokens)
                 self.book.regrade(record, old_rows)
                 latest = self.store.latest_attempts()
                 # The texts of the latest web attempts, graded under the new key if regrade's
@@ -464,75 +486,15 @@ class Classroom:
         def state(a: Answer | None):
             if a is None or a.verdict is None:
                 return None
-            return a.verdict.status, a.verdict.score, a.verdict.mistake, a.points
+            # right by the key and right by follow-through differ (as in Gradebook.regrade)
+            return (a.verdict.status, a.verdict.score, a.verdict.mistake, a.points,
+                    a.verdict.method == "follow-through")
 
         return sum(state(a) != state(old.get((a.student, a.question_id))) for a in after)
-
-    # -- multi-part questions in the gradebook (interim adapter) -------------------------------
-    # The web's contract: answers are keyed by answer id ("q3.a"), and so are verdicts. Until
-    # quizgen.gradebook stores parts itself, the gradebook is handed the quiz with each part
-    # as a question of its own (id "q3.a"), so it stores and grades every part against the
-    # part's key; follow-through, which needs a question's parts together, is added here when
-    # answers are read. Both go once the gradebook grades parts with follow-through.
-
-    def _register(self, quiz: Quiz, variants: Variants | None, tokens: dict[str, str]):
-        return self.book.register(_flat_quiz(quiz), _flat_variants(variants), tokens)
-
-    def _follow_through(self, answers: list[Answer]) -> list[Answer]:
-        """``answers`` with follow-through applied to the dependent parts graded wrong."""
-        got = {(a.student, a.question_id): i for i, a in enumerate(answers)}
-        out = list(answers)
-        for student in {a.student for a in answers}:
-            quiz = self.quiz_of(student)
-            for q in quiz.questions:
-                keys = [(student, k) for k in q.part_ids()]
-                wrong = [p for p, k in zip(q.parts, keys) if p.formula and k in got
-                         and (out[got[k]].verdict or _NONE).status == "incorrect"]
-                if not wrong:
-                    continue
-                texts = {p.id: out[got[k]].raw for p, k in zip(q.parts, keys) if k in got}
-                verdicts = self._parts_verdicts(quiz, q, texts)
-                for p in wrong:
-                    i = got[(student, f"{q.id}.{p.id}")]
-                    v = verdicts[p.id]
-                    if v.method == METHOD:
-                        out[i] = replace(out[i], verdict=v,
-                                         points=round(v.score * out[i].max_points, 6))
-        return out
-
-    def _parts_verdicts(self, quiz: Quiz, q: Question, texts: dict[str, str]):
-        """grade_parts, remembered per (question object, texts): pages re-read often."""
-        slot = (id(q), tuple(sorted(texts.items())))
-        hit = self._ft_memo.get(slot)
-        if hit is not None and hit[0] is q:
-            return hit[1]
-        verdicts = grade_parts(q, texts, quiz.lang, quiz.follow_through, self.record.secret)
-        if len(self._ft_memo) >= _FT_MEMO_MAX:
-            self._ft_memo.clear()
-        self._ft_memo[slot] = (q, verdicts)
-        return verdicts
 
     def attempt_for(self, student: str) -> tuple[list[Attempt], int]:
         attempts = self.store.attempts(student)
         return attempts, max(0, self.settings.attempts - len(attempts))
-
-
-_FT_MEMO_MAX = 20_000
-_NONE = Verdict("pending", 0.0, "", "", "")
-
-
-def _flat_quiz(quiz: Quiz) -> Quiz:
-    """The quiz with each part a question of its own, as the gradebook is handed it."""
-    if not quiz.has_parts:
-        return quiz
-    return replace(quiz, questions=answer_questions(quiz.questions))
-
-
-def _flat_variants(variants: Variants | None) -> Variants | None:
-    if variants is None or not any(q.parts for v in variants.students for q in v.questions):
-        return variants
-    return replace(variants, students=[replace(v, questions=answer_questions(v.questions))
-                                       for v in variants.students])
 
 
 def _points_changed(before: list[Answer], after: list[Answer]) -> set[str]:
