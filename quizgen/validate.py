@@ -8,9 +8,10 @@ present, and that every formula converts for every document export (all seeds of
 through each writer as one quiz, in both languages). A question asked in parts is checked part by
 part (:func:`part_problems`): each part's key grades correct and each of its mistakes incorrect
 with its own feedback, both languages are there, each dependent part's formula at the earlier
-keys gives its key, and the family's own (closed-form-checked) answer is one of the parts. An expression question's closed form and
-stored key are also compared, at points inside the variables' domains, with the quantity the
-family's ``evaluate`` hook computes with ``reference/``.
+keys gives its key, and the family's own (closed-form-checked) answer is one of the parts. An
+expression question's closed form and stored key are also compared, at points inside the
+variables' domains, with the quantity the family's ``evaluate`` hook computes with
+``reference/``.
 """
 
 from __future__ import annotations

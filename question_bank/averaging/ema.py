@@ -404,12 +404,12 @@ def _parts_setup(params: dict, rule: str) -> dict[str, str]:
     beta = num(params["decay"])
     return {
         "en": f"An exponential moving average with decay $\\beta = {beta}$ (the weight of the "
-              f"old average: ${rule}$) runs over {_values_tex(params, 'en')}. It starts from "
+              f"old average, as in PyTorch's get_ema_multi_avg_fn: ${rule}$) runs over {_values_tex(params, 'en')}. It starts from "
               f"zero, $\\bar\\theta_0 = 0$, and is bias-corrected as in Adam: "
               f"$\\hat\\theta_t = \\bar\\theta_t / (1 - \\beta^t)$. Give every value to at "
               f"least 5 significant figures.",
         "zh": f"对序列 {_values_tex(params, 'zh')} 做指数移动平均，衰减系数 $\\beta = {beta}$"
-              f"（$\\beta$ 是旧平均值的权重：${rule}$），从零开始，$\\bar\\theta_0 = 0$，并像 "
+              f"（$\\beta$ 是旧平均值的权重，与 PyTorch 的 get_ema_multi_avg_fn 一致：${rule}$），从零开始，$\\bar\\theta_0 = 0$，并像 "
               f"Adam 一样做偏差校正：$\\hat\\theta_t = \\bar\\theta_t / (1 - \\beta^t)$。"
               f"每个值保留至少 5 位有效数字。",
     }

@@ -202,12 +202,14 @@ A, B = sp.symbols("a b", real=True)
 def _parts_setup(params: dict) -> dict[str, str]:
     f, (x0, y0), lr = tex(function(params["terms"])), params["point"], num(params["lr"])
     return {
-        "en": f"Gradient descent minimizes $f(x, y) = {f}$ with "
-              f"$p_{{t+1}} = p_t - \\eta \\nabla f(p_t)$ (the gradient recomputed at the "
-              f"current point before each step), learning rate $\\eta = {lr}$, from "
+        "en": f"Gradient descent (torch.optim.SGD without momentum) minimizes "
+              f"$f(x, y) = {f}$ with $p_{{t+1}} = p_t - \\eta \\nabla f(p_t)$ (PyTorch's "
+              f"convention: the gradient recomputed at the current point before each step), "
+              f"learning rate $\\eta = {lr}$, from "
               f"$p_0 = ({x0}, {y0})$. Give every value to at least 6 significant figures.",
-        "zh": f"用梯度下降最小化 $f(x, y) = {f}$：$p_{{t+1}} = p_t - \\eta \\nabla f(p_t)$"
-              f"（每一步都在当前点重新计算梯度），学习率 $\\eta = {lr}$，起点 "
+        "zh": f"用梯度下降（torch.optim.SGD，不带动量）最小化 $f(x, y) = {f}$："
+              f"$p_{{t+1}} = p_t - \\eta \\nabla f(p_t)$（PyTorch 约定：每一步都在当前点重新计算"
+              f"梯度），学习率 $\\eta = {lr}$，起点 "
               f"$p_0 = ({x0}, {y0})$。每个值保留至少 6 位有效数字。",
     }
 
