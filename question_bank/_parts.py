@@ -49,9 +49,11 @@ def part(index: int, prompt: dict[str, str], answer, answer_tex: str, tolerance:
          solution: dict[str, list[str]], mistakes: Sequence[Mistake] = (),
          uses: Sequence[str] = (), formula: str = "", kind: str = "number",
          points: float = 1.0) -> Part:
-    """Part ``IDS[index]``; ``uses``/``formula`` only for a part that follows from earlier
-    ones (the formula's variables are exactly ``uses``)."""
-    return Part(IDS[index], dict(prompt), kind, answer, answer_tex, dict(tolerance), points,
+    """Part ``IDS[index]`` (sheets label it "(a)"; its prompt is the sentence after the label);
+    ``uses``/``formula`` only for a part that follows from earlier ones (the formula's
+    variables are exactly ``uses``)."""
+    prompt = {lang: text[:1].upper() + text[1:] for lang, text in prompt.items()}
+    return Part(IDS[index], prompt, kind, answer, answer_tex, dict(tolerance), points,
                 {lang: list(lines) for lang, lines in solution.items()}, list(mistakes),
                 uses=list(uses), formula=formula)
 

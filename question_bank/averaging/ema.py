@@ -429,9 +429,9 @@ def parts(params: dict) -> list[_parts.Part] | None:
         previous = averages[t - 1] if t else 0.0
         used = IDS_BEFORE[t]
         result.append(_parts.part(
-            t, {"en": f"({_parts.IDS[t]}) the average $\\bar\\theta_{{{t + 1}}}$"
+            t, {"en": f"the average $\\bar\\theta_{{{t + 1}}}$"
                       + (f", from ({used})." if used else "."),
-                "zh": f"({_parts.IDS[t]}) 平均值 $\\bar\\theta_{{{t + 1}}}$"
+                "zh": f"平均值 $\\bar\\theta_{{{t + 1}}}$"
                       + (f"（由 ({used}) 得到）。" if used else "。")},
             average, num(average, 8), tol, _parts.both(lines[t]),
             [mk("swapped_decay", (1 - beta) * previous + beta * value, fb["swapped_decay"])]
@@ -440,9 +440,9 @@ def parts(params: dict) -> list[_parts.Part] | None:
             formula=f"{lit(beta)}*{used} + (1 - {lit(beta)})*{lit(value)}" if used else ""))
     last = _parts.IDS[k - 1]
     result.append(_parts.part(
-        k, {"en": f"({_parts.IDS[k]}) the bias-corrected average $\\hat\\theta_{{{k}}}$, "
+        k, {"en": f"the bias-corrected average $\\hat\\theta_{{{k}}}$, "
                   f"from ({last}).",
-            "zh": f"({_parts.IDS[k]}) 偏差校正后的平均值 $\\hat\\theta_{{{k}}}$（由 ({last}) 得到）。"},
+            "zh": f"偏差校正后的平均值 $\\hat\\theta_{{{k}}}$（由 ({last}) 得到）。"},
         corrected, num(corrected, 8), tol, _parts.both(lines[k]),
         [mk("no_bias_correction", averages[-1], fb["no_bias_correction"]),
          mk("off_by_one", averages[-1] / (1 - beta ** (k - 1)), fb["off_by_one"])],

@@ -234,8 +234,8 @@ def parts(params: dict) -> list[_parts.Part] | None:
     def coordinate(i: int, name: str, value: float, zh: str) -> _parts.Part:
         start = params["point"][i]
         return _parts.part(
-            i, {"en": f"({_parts.IDS[i]}) the coordinate ${name}_1$ of $p_1$.",
-                "zh": f"({_parts.IDS[i]}) $p_1$ 的{zh}坐标 ${name}_1$。"},
+            i, {"en": f"the coordinate ${name}_1$ of $p_1$.",
+                "zh": f"$p_1$ 的{zh}坐标 ${name}_1$。"},
             value, num(value, 8), tol, _parts.both(*lines[:3]),
             [mk("ascent", start + lr * g0[i], fb["ascent"]),
              mk("no_learning_rate", start - g0[i], fb["no_learning_rate"])])
@@ -244,10 +244,10 @@ def parts(params: dict) -> list[_parts.Part] | None:
         uses, formula = at_p1(expr)
         ids = {"en": " and ".join(f"({u})" for u in uses), "zh": "、".join(f"({u})" for u in uses)}
         return _parts.part(
-            i + 2, {"en": f"({_parts.IDS[i + 2]}) the partial derivative "
+            i + 2, {"en": f"the partial derivative "
                           f"$\\partial f / \\partial {name}$ at $p_1$"
                           + (f", from {ids['en']}." if uses else "."),
-                    "zh": f"({_parts.IDS[i + 2]}) $p_1$ 处的偏导数 "
+                    "zh": f"$p_1$ 处的偏导数 "
                           f"$\\partial f / \\partial {name}$"
                           + (f"（由 {ids['zh']} 得到）。" if uses else "。")},
             value, num(value, 8), tol,
@@ -257,8 +257,8 @@ def parts(params: dict) -> list[_parts.Part] | None:
     return [
         coordinate(0, "x", x1, " x "), coordinate(1, "y", y1, " y "),
         partial(0, "x", gx, fx), partial(1, "y", gy, fy),
-        _parts.part(4, {"en": "(e) the point $p_2$ (as a vector), from (a)–(d).",
-                        "zh": "(e) 点 $p_2$（写成向量，由 (a)–(d) 得到）。"},
+        _parts.part(4, {"en": "the point $p_2$ (as a vector), from (a)–(d).",
+                        "zh": "点 $p_2$（写成向量，由 (a)–(d) 得到）。"},
                     p2, row(p2, 8), tol, _parts.both(lines[4]),
                     [mk("stale_gradient", [x1 - lr * g0[0], y1 - lr * g0[1]],
                         fb["stale_gradient"]),

@@ -320,19 +320,19 @@ def parts(params: dict) -> list[_parts.Part] | None:
 
     clipped = r.grads[-1].tolist()
     return [
-        _parts.part(0, {"en": "(a) the total norm $\\lVert g \\rVert$ (before clipping).",
-                        "zh": "(a) 裁剪前的全局范数 $\\lVert g \\rVert$。"},
+        _parts.part(0, {"en": "the total norm $\\lVert g \\rVert$ (before clipping).",
+                        "zh": "裁剪前的全局范数 $\\lVert g \\rVert$。"},
                     r.total_norm, num(r.total_norm, 8), tolerance(params),
                     {lang: lines[:1] for lang, lines in steps.items()}, wrong("total_norm")),
-        _parts.part(1, {"en": "(b) the clip coefficient the gradients are multiplied by, "
+        _parts.part(1, {"en": "the clip coefficient the gradients are multiplied by, "
                               "from (a).",
-                        "zh": "(b) 实际乘到梯度上的裁剪系数（由 (a) 得到）。"},
+                        "zh": "实际乘到梯度上的裁剪系数（由 (a) 得到）。"},
                     r.clip_coef_clamped, num(r.clip_coef_clamped, 8), tolerance(params),
                     {lang: lines[1:3] for lang, lines in steps.items()}, wrong("coef"),
                     uses=["a"],
                     formula=f"min(1, {lit(params['max_norm'])}/(a + {lit(TORCH_EPS)}))"),
-        _parts.part(2, {"en": f"(c) the clipped gradient $g_{name}$ (as a vector), from (b).",
-                        "zh": f"(c) 裁剪后的 $g_{name}$（写成向量，由 (b) 得到）。"},
+        _parts.part(2, {"en": f"the clipped gradient $g_{name}$ (as a vector), from (b).",
+                        "zh": f"裁剪后的 $g_{name}$（写成向量，由 (b) 得到）。"},
                     clipped, row(clipped, 8), tolerance(params),
                     _parts.both(f"$c \\cdot g_{name} = {row(clipped, 8)}$"), wrong("clipped"),
                     uses=["b"], formula="[" + ", ".join(f"{lit(x)}*b" for x in last) + "]",

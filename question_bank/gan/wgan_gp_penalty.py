@@ -360,9 +360,9 @@ def parts(params: dict) -> list[_parts.Part] | None:
         e, xr, xf = params["eps"][b], params["real"][b][0], params["fake"][b][0]
         tag = f"{b + 1},1"
         return _parts.part(
-            index, {"en": f"({_parts.IDS[index]}) the first coordinate $\\hat x_{{{tag}}}$ of "
+            index, {"en": f"the first coordinate $\\hat x_{{{tag}}}$ of "
                           f"$\\hat x_{b + 1}$.",
-                    "zh": f"({_parts.IDS[index]}) $\\hat x_{b + 1}$ 的第一个坐标 "
+                    "zh": f"$\\hat x_{b + 1}$ 的第一个坐标 "
                           f"$\\hat x_{{{tag}}}$。"},
             x_hat[b][0], num(x_hat[b][0], 8), tol, _parts.both(steps[b]),
             [mk("epsilon_swapped", e * xf + (1 - e) * xr, fb["epsilon_swapped"]),
@@ -370,10 +370,10 @@ def parts(params: dict) -> list[_parts.Part] | None:
 
     def norm(index: int, b: int, uses: str) -> _parts.Part:
         return _parts.part(
-            index, {"en": f"({_parts.IDS[index]}) the norm "
+            index, {"en": f"the norm "
                           f"$\\lVert \\nabla_{{\\hat x}} D(\\hat x_{b + 1}) \\rVert_2$, "
                           f"from ({uses}).",
-                    "zh": f"({_parts.IDS[index]}) 范数 "
+                    "zh": f"范数 "
                           f"$\\lVert \\nabla_{{\\hat x}} D(\\hat x_{b + 1}) \\rVert_2$"
                           f"（由 ({uses}) 得到）。"},
             norms[b], num(norms[b], 8), tol, _parts.both(steps[3 + b]),
@@ -384,17 +384,17 @@ def parts(params: dict) -> list[_parts.Part] | None:
 
     return [
         coordinate(0, 0),
-        _parts.part(1, {"en": "(b) the critic's gradient $\\nabla_{\\hat x} D(\\hat x_1)$ "
+        _parts.part(1, {"en": "the critic's gradient $\\nabla_{\\hat x} D(\\hat x_1)$ "
                               "(a vector), from (a).",
-                        "zh": "(b) 判别器在 $\\hat x_1$ 处的梯度 "
+                        "zh": "判别器在 $\\hat x_1$ 处的梯度 "
                               "$\\nabla_{\\hat x} D(\\hat x_1)$（向量，由 (a) 得到）。"},
                     grads[0], row(grads[0], 8), tol, _parts.both(steps[2], steps[3]),
                     uses=["a"], kind="vector", formula=f"[{slope.format(x='a')}, {lit(w2)}]"),
         norm(2, 0, "a"),
         coordinate(3, 1),
         norm(4, 1, "d"),
-        _parts.part(5, {"en": "(f) the penalty $GP$, from (c) and (e).",
-                        "zh": "(f) 梯度惩罚 $GP$（由 (c)、(e) 得到）。"},
+        _parts.part(5, {"en": "the penalty $GP$, from (c) and (e).",
+                        "zh": "梯度惩罚 $GP$（由 (c)、(e) 得到）。"},
                     penalty, num(penalty, 8), tol, _parts.both(steps[-2]),
                     [mk("squared_norm", lam * mean([n * n for n in norms]), fb["squared_norm"]),
                      mk("one_sided", lam * mean([max(0.0, n - 1) ** 2 for n in norms]),

@@ -386,16 +386,16 @@ def parts(params: dict) -> list[_parts.Part] | None:
     steps = {lang: solution(params, lang) for lang in ("en", "zh")}
     squares = " + ".join(f"({lit(v)} - a)^2" for v in values)
     return [
-        _parts.part(0, {"en": "(a) the batch mean $\\mu_B$.", "zh": "(a) 批均值 $\\mu_B$。"},
+        _parts.part(0, {"en": "the batch mean $\\mu_B$.", "zh": "批均值 $\\mu_B$。"},
                     mean, num(mean, 8), tol, {lang: lines[:1] for lang, lines in steps.items()}),
-        _parts.part(1, {"en": "(b) the batch variance $\\sigma_B^2$ used to normalize, from (a).",
-                        "zh": "(b) 用于归一化的批方差 $\\sigma_B^2$（由 (a) 得到）。"},
+        _parts.part(1, {"en": "the batch variance $\\sigma_B^2$ used to normalize, from (a).",
+                        "zh": "用于归一化的批方差 $\\sigma_B^2$（由 (a) 得到）。"},
                     var, num(var, 8), tol, {lang: lines[1:2] for lang, lines in steps.items()},
                     [mk("unbiased_normalization", *wrong["unbiased_normalization"])],
                     uses=["a"], formula=f"({squares})/{m}"),
-        _parts.part(2, {"en": f"(c) the normalized value $\\hat x_{{{k}}}$ of the "
+        _parts.part(2, {"en": f"the normalized value $\\hat x_{{{k}}}$ of the "
                               f"{_ordinal(k)} sample, from (a) and (b).",
-                        "zh": f"(c) 第 {k} 个样本归一化后的值 $\\hat x_{{{k}}}$（由 (a)、(b) 得到）。"},
+                        "zh": f"第 {k} 个样本归一化后的值 $\\hat x_{{{k}}}$（由 (a)、(b) 得到）。"},
                     x_hat, num(x_hat, 8), tol,
                     _parts.both(f"$\\hat x_{{{k}}} = \\frac{{{num(x_i)} - {par(mean)}}}"
                                 f"{{\\sqrt{{{num(var, 8)} + 10^{{-5}}}}}} = {num(x_hat, 8)}$"),
@@ -404,15 +404,15 @@ def parts(params: dict) -> list[_parts.Part] | None:
                      mk("running_stats_in_training", (x_i - old_mean) / (old_var + EPS) ** 0.5,
                         fb["running_stats_in_training"])],
                     uses=["a", "b"], formula=f"({lit(x_i)} - a)/sqrt(b + {lit(EPS)})"),
-        _parts.part(3, {"en": f"(d) the output $y_{{{k}}}$, from (c).",
-                        "zh": f"(d) 输出 $y_{{{k}}}$（由 (c) 得到）。"},
+        _parts.part(3, {"en": f"the output $y_{{{k}}}$, from (c).",
+                        "zh": f"输出 $y_{{{k}}}$（由 (c) 得到）。"},
                     y, num(y, 8), tol,
                     _parts.both(f"$y_{{{k}}} = {num(gamma)} \\cdot \\hat x_{{{k}}} + "
                                 f"{par(beta)} = {num(y, 8)}$"),
                     [mk("no_affine", x_hat, fb["no_affine"])],
                     uses=["c"], formula=f"{lit(gamma)}*c + {lit(beta)}"),
-        _parts.part(4, {"en": "(e) the new running_mean, from (a).",
-                        "zh": "(e) 新的 running_mean（由 (a) 得到）。"},
+        _parts.part(4, {"en": "the new running_mean, from (a).",
+                        "zh": "新的 running_mean（由 (a) 得到）。"},
                     new_mean, num(new_mean, 8), tol,
                     _parts.both(f"running\\_mean $= 0.9 \\cdot {par(old_mean)} + 0.1 \\cdot "
                                 f"{par(mean)} = {num(new_mean, 8)}$"),
@@ -420,8 +420,8 @@ def parts(params: dict) -> list[_parts.Part] | None:
                         fb["momentum_as_decay"]),
                      mk("replaced_by_batch", mean, fb["replaced_by_batch"])],
                     uses=["a"], formula=f"{lit(1 - MOMENTUM)}*{lit(old_mean)} + {lit(MOMENTUM)}*a"),
-        _parts.part(5, {"en": "(f) the new running_var, from (b).",
-                        "zh": "(f) 新的 running_var（由 (b) 得到）。"},
+        _parts.part(5, {"en": "the new running_var, from (b).",
+                        "zh": "新的 running_var（由 (b) 得到）。"},
                     new_var, num(new_var, 8), tol,
                     {lang: lines[-2:] for lang, lines in
                      ((lang, solution({**params, "ask": "running_var"}, lang))

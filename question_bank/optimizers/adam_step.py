@@ -261,16 +261,16 @@ def parts(params: dict) -> list[_parts.Part] | None:
     tight = {"rtol": 1e-6, "atol": 1e-9}
     fb = {
         "no_one_minus_beta": {
-            "en": "The new gradient enters with weight 1 - beta: "
-                  "m_t = beta1 m_{t-1} + (1 - beta1) g_t.",
-            "zh": "新梯度的权重是 1 - beta：m_t = beta1 m_{t-1} + (1 - beta1) g_t。"},
+            "en": "The new gradient enters with weight 1 - beta1: "
+                  "m_t = beta1 * m_(t-1) + (1 - beta1) * g_t.",
+            "zh": "新梯度的权重是 1 - beta1：m_t = beta1 * m_(t-1) + (1 - beta1) * g_t。"},
         "not_squared": {
-            "en": "The second moment averages the squared gradient g_t^2, not g_t.",
-            "zh": "二阶矩平均的是梯度的平方 g_t^2，不是 g_t。"},
+            "en": "The second moment averages the squared gradient g_t^2, not g_t itself.",
+            "zh": "二阶矩平均的是梯度的平方 g_t^2，而不是 g_t 本身。"},
         "v_no_one_minus_beta": {
             "en": "The squared gradient enters with weight 1 - beta2: "
-                  "v_t = beta2 v_{t-1} + (1 - beta2) g_t^2.",
-            "zh": "梯度平方的权重是 1 - beta2：v_t = beta2 v_{t-1} + (1 - beta2) g_t^2。"},
+                  "v_t = beta2 * v_(t-1) + (1 - beta2) * g_t^2.",
+            "zh": "梯度平方的权重是 1 - beta2：v_t = beta2 * v_(t-1) + (1 - beta2) * g_t^2。"},
         "no_bias_correction": FEEDBACK["no_bias_correction"],
         "t_from_zero": FEEDBACK["t_from_zero"],
         "wrong_sign": FEEDBACK["wrong_sign"],
@@ -281,37 +281,37 @@ def parts(params: dict) -> list[_parts.Part] | None:
            "vh": f"\\hat v_{{{t}}}"}
     b1t, b2t, lrt, epst = num(b1), num(b2), num(lr), num(eps)
     return [
-        _parts.part(0, {"en": f"(a) the first moment ${sym['m']}$.",
-                        "zh": f"(a) 一阶矩 ${sym['m']}$。"},
+        _parts.part(0, {"en": f"the first moment ${sym['m']}$.",
+                        "zh": f"一阶矩 ${sym['m']}$。"},
                     m, num(m, 10), tight,
                     _parts.both(f"${sym['m']} = {b1t} \\cdot {par(params['m'])} + (1 - {b1t}) "
                           f"\\cdot {par(g)} = {num(m, 10)}$"),
                     [mk("no_one_minus_beta", b1 * params["m"] + g, fb["no_one_minus_beta"])]),
-        _parts.part(1, {"en": f"(b) the second moment ${sym['v']}$.",
-                        "zh": f"(b) 二阶矩 ${sym['v']}$。"},
+        _parts.part(1, {"en": f"the second moment ${sym['v']}$.",
+                        "zh": f"二阶矩 ${sym['v']}$。"},
                     v, num(v, 10), tight,
                     _parts.both(f"${sym['v']} = {b2t} \\cdot {num(params['v'])} + (1 - {b2t}) "
                           f"\\cdot {par(g)}^2 = {num(v, 10)}$"),
                     [mk("not_squared", b2 * params["v"] + (1 - b2) * g, fb["not_squared"]),
                      mk("v_no_one_minus_beta", b2 * params["v"] + g * g,
                         fb["v_no_one_minus_beta"])]),
-        _parts.part(2, {"en": f"(c) the bias-corrected first moment ${sym['mh']}$, from (a).",
-                        "zh": f"(c) 偏差校正后的一阶矩 ${sym['mh']}$（由 (a) 得到）。"},
+        _parts.part(2, {"en": f"the bias-corrected first moment ${sym['mh']}$, from (a).",
+                        "zh": f"偏差校正后的一阶矩 ${sym['mh']}$（由 (a) 得到）。"},
                     m_hat, num(m_hat, 10), tight,
                     _parts.both(f"${sym['mh']} = {sym['m']} / (1 - {b1t}^{{{t}}}) = {num(m_hat, 10)}$"),
                     [mk("no_bias_correction", m, fb["no_bias_correction"]),
                      mk("t_from_zero", m / (1 - b1 ** (t - 1)), fb["t_from_zero"])],
                     uses=["a"], formula=f"a/(1 - {lit(b1)}^{t})"),
-        _parts.part(3, {"en": f"(d) the bias-corrected second moment ${sym['vh']}$, from (b).",
-                        "zh": f"(d) 偏差校正后的二阶矩 ${sym['vh']}$（由 (b) 得到）。"},
+        _parts.part(3, {"en": f"the bias-corrected second moment ${sym['vh']}$, from (b).",
+                        "zh": f"偏差校正后的二阶矩 ${sym['vh']}$（由 (b) 得到）。"},
                     v_hat, num(v_hat, 10), tight,
                     _parts.both(f"${sym['vh']} = {sym['v']} / (1 - {b2t}^{{{t}}}) = {num(v_hat, 10)}$"),
                     [mk("no_bias_correction", v, fb["no_bias_correction"]),
                      mk("t_from_zero", v / (1 - b2 ** (t - 1)), fb["t_from_zero"])],
                     uses=["b"], formula=f"b/(1 - {lit(b2)}^{t})"),
-        _parts.part(4, {"en": f"(e) the updated weight $\\theta_{{{t}}}$, from (c) and (d), "
+        _parts.part(4, {"en": f"the updated weight $\\theta_{{{t}}}$, from (c) and (d), "
                               f"to within ${num(lr * 1e-3)}$.",
-                        "zh": f"(e) 更新后的参数 $\\theta_{{{t}}}$（由 (c)、(d) 得到），"
+                        "zh": f"更新后的参数 $\\theta_{{{t}}}$（由 (c)、(d) 得到），"
                               f"误差不超过 ${num(lr * 1e-3)}$。"},
                     theta, num(theta, 10), tolerance(params),
                     _parts.both(f"$\\theta_{{{t}}} = {num(params['theta'])} - {lrt} \\cdot "

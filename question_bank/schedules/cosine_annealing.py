@@ -276,9 +276,9 @@ def parts(params: dict) -> list[_parts.Part] | None:
     between = f"{lit(eta_min)} + ({lit(lr0)} - {lit(eta_min)})"
     half = "\\frac{1}{2}"
     return [
-        _parts.part(0, {"en": f"(a) the cosine factor ${half}(1 + \\cos\\frac{{\\pi e}}"
+        _parts.part(0, {"en": f"the cosine factor ${half}(1 + \\cos\\frac{{\\pi e}}"
                               f"{{T_{{\\max}}}})$ at epoch $e = {e}$.",
-                        "zh": f"(a) 第 $e = {e}$ 个 epoch 的余弦因子 ${half}(1 + \\cos"
+                        "zh": f"第 $e = {e}$ 个 epoch 的余弦因子 ${half}(1 + \\cos"
                               f"\\frac{{\\pi e}}{{T_{{\\max}}}})$。"},
                     factor, num(factor, 8), tol,
                     _parts.both(f"$\\cos\\frac{{{e}\\pi}}{{{t_max}}} = "
@@ -289,16 +289,16 @@ def parts(params: dict) -> list[_parts.Part] | None:
                         FEEDBACK["degrees_mode"]),
                      mk("full_period_T_max", (1 + math.cos(2 * angle)) / 2,
                         FEEDBACK["full_period_T_max"])]),
-        _parts.part(1, {"en": f"(b) the learning rate $\\eta_{{{e}}}$, from (a).",
-                        "zh": f"(b) 学习率 $\\eta_{{{e}}}$（由 (a) 得到）。"},
+        _parts.part(1, {"en": f"the learning rate $\\eta_{{{e}}}$, from (a).",
+                        "zh": f"学习率 $\\eta_{{{e}}}$（由 (a) 得到）。"},
                     lr_e, num(lr_e, 8), tol,
                     _parts.both(f"$\\eta_{{{e}}} = {num(eta_min)} + ({num(lr0)} - "
                                 f"{num(eta_min)}) \\cdot {num(factor, 8)} = {num(lr_e, 8)}$"),
                     [mk("eta_min_ignored", lr0 * factor, FEEDBACK["eta_min_ignored"])],
                     uses=["a"], formula=f"{between}*a"),
-        _parts.part(2, {"en": f"(c) the learning rate $\\eta_{{{t_max + e}}}$ at epoch "
+        _parts.part(2, {"en": f"the learning rate $\\eta_{{{t_max + e}}}$ at epoch "
                               f"$T_{{\\max}} + e = {t_max + e}$, from (a).",
-                        "zh": f"(c) 第 $T_{{\\max}} + e = {t_max + e}$ 个 epoch 的学习率 "
+                        "zh": f"第 $T_{{\\max}} + e = {t_max + e}$ 个 epoch 的学习率 "
                               f"$\\eta_{{{t_max + e}}}$（由 (a) 得到）。"},
                     lr_later, num(lr_later, 8), tol,
                     _parts.both(f"${half}(1 + \\cos\\frac{{({t_max} + {e})\\pi}}{{{t_max}}})"
