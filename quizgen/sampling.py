@@ -9,6 +9,7 @@ by an ulp.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -97,30 +98,55 @@ def build_question(family: Family, rng: random.Random, difficulty: int, qid: str
     ``parts(params)`` hook returns them) becomes a multi-part question.
     """
     for _ in range(MAX_RESAMPLES):
-        params = family.sample(rng, difficulty)
-        parts_hook = getattr(family.module, "parts", None)
-        parts = parts_hook(params) if parts_hook else None
-        if parts:
-            return _multipart_question(family, params, parts, difficulty, qid)
-        kind = family.kind(params)
-        tolerance = family.tolerance(params)
-        variables = family.variables(params)
-        answer = stored(family.answer(params))
-        mistakes: list[Mistake] = []
-        for m in family.mistakes(params):
-            value = stored(m.value)
-            # Two mistakes that give the same value could not be told apart: keep the first.
-            if not any(coincides(k.value, value, kind, tolerance, variables) for k in mistakes):
-                mistakes.append(Mistake(m.name, value, m.feedback))
-        enough = kind == "choice" or len(mistakes) >= MIN_MISTAKES  # options are distractors
-        if enough and not any(
-            coincides(answer, m.value, kind, tolerance, variables) for m in mistakes
-        ):
-            break
-    else:  # pragma: no cover - a family whose mistakes always coincide is a bank bug
-        raise RuntimeError(f"{family.id}: no sample with {MIN_MISTAKES} distinct wrong answers")
+        question = _question_of(family, family.sample(rng, difficulty), difficulty)
+        if question is not None:
+            return replace(question, id=qid)
+    # A family whose mistakes always coincide is a bank bug.
+    raise RuntimeError(  # pragma: no cover
+        f"{family.id}: no sample with {MIN_MISTAKES} distinct wrong answers")
+
+
+BUILT_LIMIT = 4096  # variants remembered; a class of students draws the same ones many times
+# (the family's module, its id, the variant's JSON) -> the question, or None for a variant with
+# too few distinct mistakes. The module is kept in the entry so its id cannot be reused.
+_built: dict[tuple[int, str], tuple[Any, Question | None]] = {}
+
+
+def _question_of(family: Family, params: dict, difficulty: int) -> Question | None:
+    """The question a variant's parameters make (None: too few distinct mistakes), built once
+    per family module: every hook is a function of ``params``, and a formula family has only a
+    handful of variants that a course's students draw again and again. A fresh deep copy goes
+    out each time, so no caller can change what the next one gets."""
+    key = (id(family.module), json.dumps([params, difficulty], sort_keys=True))
+    if key not in _built:
+        if len(_built) >= BUILT_LIMIT:
+            _built.clear()
+        _built[key] = (family.module, _build(family, params, difficulty))
+    built = _built[key][1]
+    return None if built is None else copy.deepcopy(built)
+
+
+def _build(family: Family, params: dict, difficulty: int) -> Question | None:
+    parts_hook = getattr(family.module, "parts", None)
+    parts = parts_hook(params) if parts_hook else None
+    if parts:
+        return _multipart_question(family, params, parts, difficulty, "")
+    kind = family.kind(params)
+    tolerance = family.tolerance(params)
+    variables = family.variables(params)
+    answer = stored(family.answer(params))
+    mistakes: list[Mistake] = []
+    for m in family.mistakes(params):
+        value = stored(m.value)
+        # Two mistakes that give the same value could not be told apart: keep the first.
+        if not any(coincides(k.value, value, kind, tolerance, variables) for k in mistakes):
+            mistakes.append(Mistake(m.name, value, m.feedback))
+    enough = kind == "choice" or len(mistakes) >= MIN_MISTAKES  # options are distractors
+    if not enough or any(coincides(answer, m.value, kind, tolerance, variables)
+                         for m in mistakes):
+        return None
     return Question(
-        id=qid,
+        id="",
         family=family.id,
         kind=kind,
         params=params,
