@@ -298,7 +298,9 @@ def grade(quiz_file, submissions, out, db) -> None:
     # Out of the questions the file holds: a file of q1-q4 changes nothing else.
     rows = batch.attempts if moodle else batch.rows
     held = {qid for row in rows for qid in (row.responses if moodle else row.answers)}
-    total = sum(q.points for q in quiz.questions if q.id in held)
+    points = {f"{q.id}.{p.id}": p.points for q in quiz.questions for p in q.parts}
+    points.update({q.id: q.points for q in quiz.questions if not q.parts})
+    total = sum(points[aid] for aid in held if aid in points)  # a part counts its own points
 
     def show(student: str, score: float, verdicts: dict) -> None:
         click.echo(f"{student:<20} {score:g} / {total:g}")

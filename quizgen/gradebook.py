@@ -11,11 +11,20 @@ Tables::
     variants     (quiz, variant, question) -> the spec now in force; variant "" is the shared quiz
     students     (quiz, student) -> variant, name, SHA-256 of the web token (never the token)
     submissions  raw text exactly as received, unique on (quiz, student, question, text hash)
-    verdicts     one per (submission, spec, grader version): status, score, points, feedback,
-                 interpreted, method, mistake
+    verdicts     one per (submission, spec, grader version, context): status, score, points,
+                 feedback, interpreted, method, mistake
     quiz_secrets (quiz) -> the secret the grader draws its sample points from: never in
                  quiz.json or a page, so nobody can predict them; kept here, so a regrade
                  draws the same points and reproduces every verdict
+
+A multi-part question is stored part by part: each part is an answer of its own, with the
+answer id ``q3.a`` as its question id and its own spec (its answer, kind, tolerance, points and
+mistakes; for a dependent part also the parts it ``uses``, with their kinds, its ``formula`` and
+the quiz's ``follow_through`` credit). A dependent part's verdict depends on the student's own
+earlier answers too (follow-through, quizgen/multipart.py), so it is graded with them and its
+verdict's ``context`` is the SHA-256 of the raw texts of the parts it uses ("" for every other
+answer): a changed earlier answer finds no verdict in its new context and grades the later part
+again, and the verdict of each context stays.
 
 A key fix changes a variant's spec hash; the verdicts of the old key stay (history), and the
 current verdict of an answer is the one graded under its variant's current spec. Grading the
@@ -30,7 +39,7 @@ import contextlib
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,16 +59,20 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    inspect,
     select,
     text,
 )
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateTable
 
 from . import __version__
 from .grading import ExpectedError, Verdict, check
-from .model import Question, Quiz
+from .model import Part, Question, Quiz
+from .multipart import METHOD as FOLLOW_THROUGH
+from .multipart import apply_follow_through, read_value
 
 GRADER_VERSION = f"quizgen {__version__}"
 SHARED = ""  # the variant of every student of a quiz without a roster
@@ -132,7 +145,9 @@ verdicts = Table(
     Column("method", String, nullable=False),
     Column("mistake", String),
     Column("graded_at", String, nullable=False),
-    UniqueConstraint("submission_id", "spec_hash", "grader_version"),
+    # SHA-256 of the raw answers a dependent part was graded with ("" for any other answer).
+    Column("context", String(64), nullable=False, server_default=""),
+    UniqueConstraint("submission_id", "spec_hash", "grader_version", "context"),
 )
 quiz_secrets = Table(
     "quiz_secrets", metadata,
@@ -162,6 +177,62 @@ def question_spec(question: Question) -> dict[str, Any]:
     }
 
 
+def answer_specs(question: Question, follow_through: str = "full") -> dict[str, dict[str, Any]]:
+    """{answer id: spec}: the question's own spec, or one per part (``q3.a``, see the module)."""
+    if not question.parts:
+        return {question.id: question_spec(question)}
+    kinds = {p.id: p.kind for p in question.parts}
+    return {f"{question.id}.{p.id}": part_spec(question, p, kinds, follow_through)
+            for p in question.parts}
+
+
+def part_spec(question: Question, part: Part, kinds: dict[str, str],
+              follow_through: str = "full") -> dict[str, Any]:
+    """The grading rules of one part: a question's, plus, for a part that follows from earlier
+    ones, the kinds of the parts it uses (how their answers are read as values), its formula
+    and the credit follow-through earns."""
+    spec = {
+        "family": question.family,
+        "part": part.id,
+        "kind": part.kind,
+        "answer": part.answer,
+        "vars": list(part.vars),
+        "tolerance": dict(part.tolerance),
+        "points": part.points,
+        "mistakes": [{"name": m.name, "value": m.value, "feedback": m.feedback}
+                     for m in part.mistakes],
+        "choices": [c["id"] for c in part.choices],
+    }
+    if part.formula:
+        spec.update(uses={u: kinds[u] for u in part.uses}, formula=part.formula,
+                    follow_through=follow_through)
+    return spec
+
+
+def used_answers(answer_id: str, spec: dict[str, Any]) -> dict[str, str]:
+    """{part id: answer id} of the earlier parts a dependent part uses ({} for any other)."""
+    prefix = answer_id.rsplit(".", 1)[0]
+    return {u: f"{prefix}.{u}" for u in spec.get("uses", {})}
+
+
+def given_answers(answer_id: str, spec: dict[str, Any],
+                  answers: Mapping[str, str]) -> dict[str, str] | None:
+    """{part id: raw text} of the parts a dependent part uses, from a student's ``answers``
+    {answer id: raw} (a part not answered counts as empty); None for an answer graded alone."""
+    uses = used_answers(answer_id, spec)
+    if not uses:
+        return None
+    return {u: answers.get(aid, "") for u, aid in uses.items()}
+
+
+def context_hash(given: Mapping[str, str] | None) -> str:
+    """A verdict's ``context``: "" for an answer graded alone, else the SHA-256 of the raw
+    texts it was graded with."""
+    if given is None:
+        return ""
+    return hashlib.sha256(json.dumps(dict(given), sort_keys=True).encode()).hexdigest()
+
+
 def token_digest(token: str | None) -> str | None:
     """What the gradebook keeps of a web token: a copied database signs nobody in."""
     return None if token is None else hashlib.sha256(token.encode("utf-8")).hexdigest()
@@ -182,11 +253,21 @@ def quiz_identity(quiz: Quiz) -> str:
     return hashlib.sha256(json.dumps(shape).encode()).hexdigest()
 
 
-def grade_with_spec(spec: dict[str, Any], raw: str, lang: str,
-                    secret: bytes | None = None) -> Verdict:
-    return check(spec["answer"], raw, kind=spec["kind"], variables=spec["vars"],
-                 mistakes=spec["mistakes"], lang=lang, choices=spec.get("choices", ()),
-                 secret=secret, **spec["tolerance"])
+def grade_with_spec(spec: dict[str, Any], raw: str, lang: str, secret: bytes | None = None,
+                    given: Mapping[str, str] | None = None) -> Verdict:
+    """The verdict of ``raw`` under ``spec``; a dependent part's also follows through from
+    ``given`` {part id: raw text}, the student's own answers to the parts it uses."""
+    verdict = check(spec["answer"], raw, kind=spec["kind"], variables=spec["vars"],
+                    mistakes=spec["mistakes"], lang=lang, choices=spec.get("choices", ()),
+                    secret=secret, **spec["tolerance"])
+    if not spec.get("formula"):
+        return verdict
+    given = given or {}
+    values = {u: read_value(kind, given.get(u, "")) for u, kind in spec["uses"].items()}
+    part = Part(spec["part"], {}, spec["kind"], spec["answer"], "", spec["tolerance"],
+                spec["points"], {}, uses=list(spec["uses"]), formula=spec["formula"])
+    return apply_follow_through(part, raw, values, verdict, spec["follow_through"], lang,
+                                secret)
 
 
 # -- what callers get back ---------------------------------------------------------------------
@@ -240,9 +321,30 @@ class QuizRecord:
     variant_of: dict[str, str]  # student -> variant, for students known to the gradebook
     names: dict[str, str] = field(default_factory=dict)
     secret: bytes | None = None  # where the grader's sample points come from (quiz_secrets)
+    _related: tuple[tuple[int, int], frozenset[str]] | None = field(
+        default=None, repr=False, compare=False)
 
     def spec_for(self, student: str, question_id: str) -> tuple[str, dict[str, Any]]:
         return self.specs[(self.variant_of.get(student, SHARED), question_id)]
+
+    def has(self, student: str, question_id: str) -> bool:
+        """Whether the student's variant has this answer id under the key in force."""
+        return (self.variant_of.get(student, SHARED), question_id) in self.specs
+
+    def related(self) -> frozenset[str]:
+        """The answer ids of dependent parts and of the parts they use (empty for a quiz
+        without any): what grading a row must know of a student's stored answers. Computed
+        once per ``specs`` (a class's variants hold many)."""
+        key = (id(self.specs), len(self.specs))
+        if self._related is None or self._related[0] != key:
+            found: set[str] = set()
+            for (_, aid), (_, spec) in self.specs.items():
+                uses = used_answers(aid, spec)
+                if uses:
+                    found.add(aid)
+                    found.update(uses.values())
+            self._related = (key, frozenset(found))
+        return self._related[1]
 
 
 # -- the gradebook -----------------------------------------------------------------------------
@@ -313,6 +415,7 @@ class Gradebook:
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             metadata.create_all(self.engine)
+            self._add_verdict_context()
         except SQLAlchemyError as e:
             raise GradebookError(f"{self.url}: cannot open the gradebook "
                                  f"({mask_secrets(_reason(e), url)})") from None
@@ -322,6 +425,42 @@ class Gradebook:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def _add_verdict_context(self) -> None:
+        """A gradebook written before multi-part questions gets the verdicts' ``context``
+        column, in the unique key with the rest, in one transaction; its verdicts keep theirs
+        (every one was graded alone: context "")."""
+        if "context" in {c["name"] for c in inspect(self.engine).get_columns("verdicts")}:
+            return
+        kept = ", ".join(c.name for c in verdicts.columns if c.name != "context")
+        if self.engine.dialect.name == "sqlite":
+            # SQLite changes no unique key in place: the table is made again, and the driver
+            # opens no transaction before DDL by itself, so BEGIN is explicit.
+            raw = self.engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                for statement in (
+                        "BEGIN IMMEDIATE",
+                        "ALTER TABLE verdicts RENAME TO verdicts_before_parts",
+                        str(CreateTable(verdicts).compile(dialect=self.engine.dialect)),
+                        f"INSERT INTO verdicts ({kept}) SELECT {kept} FROM verdicts_before_parts",
+                        "DROP TABLE verdicts_before_parts"):
+                    cursor.execute(statement)
+                raw.commit()
+            except Exception as e:  # the driver's own errors (a locked file): said, not raised
+                raw.rollback()
+                raise GradebookError(f"{self.url}: cannot upgrade the gradebook to this "
+                                     f"quizgen's tables ({e})") from None
+            finally:
+                raw.close()
+            return
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE verdicts ADD COLUMN context VARCHAR(64) "
+                                 "NOT NULL DEFAULT ''")
+            for unique in inspect(conn).get_unique_constraints("verdicts"):
+                conn.exec_driver_sql(f'ALTER TABLE verdicts DROP CONSTRAINT "{unique["name"]}"')
+            conn.exec_driver_sql("ALTER TABLE verdicts ADD UNIQUE (submission_id, spec_hash, "
+                                 "grader_version, context)")
 
     def __enter__(self) -> Gradebook:
         return self
@@ -348,14 +487,14 @@ class Gradebook:
         now = _now()
         wanted: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
         for q in quiz.questions:
-            spec = question_spec(q)
-            wanted[(SHARED, q.id)] = (spec_hash(spec), spec)
+            for aid, spec in answer_specs(q, quiz.follow_through).items():
+                wanted[(SHARED, aid)] = (spec_hash(spec), spec)
         roster_rows = []
         if roster is not None:
             for v in roster.students:
                 for q in v.questions:
-                    spec = question_spec(q)
-                    wanted[(v.student.id, q.id)] = (spec_hash(spec), spec)
+                    for aid, spec in answer_specs(q, quiz.follow_through).items():
+                        wanted[(v.student.id, aid)] = (spec_hash(spec), spec)
                 roster_rows.append({"student": v.student.id, "name": v.student.name,
                                     "variant": v.student.id,
                                     "token": token_digest((tokens or {}).get(v.student.id))})
@@ -397,7 +536,7 @@ class Gradebook:
                                          students.c.name).where(students.c.quiz_id == quiz_id)):
                 variant_of[r.student], names[r.student] = r.variant, r.name
             secret = self._secret(conn, quiz_id)
-        return QuizRecord(quiz_id, quiz.lang, [q.id for q in quiz.questions], wanted,
+        return QuizRecord(quiz_id, quiz.lang, _answer_ids(quiz, wanted), wanted,
                           variant_of, names, secret)
 
     def _secret(self, conn: Connection, quiz_id: int) -> bytes:
@@ -426,7 +565,7 @@ class Gradebook:
                                          students.c.name).where(students.c.quiz_id == row.id)):
                 variant_of[r.student], names[r.student] = r.variant, r.name
             secret = self._secret(conn, row.id)
-        return QuizRecord(row.id, row.lang, [q.id for q in quiz.questions], specs_in_force,
+        return QuizRecord(row.id, row.lang, _answer_ids(quiz, specs_in_force), specs_in_force,
                           variant_of, names, secret)
 
     # -- grading -----------------------------------------------------------------------------
@@ -443,17 +582,21 @@ class Gradebook:
         already graded under the current key is not graded again. Grading happens before the
         chunk's transaction opens, so a costly answer never holds the database's write lock
         (nor ``write_lock``, a lock the caller's writers share, taken around each transaction).
+
+        A dependent part is graded with the student's own answers to the parts it uses: the
+        row's, or the latest stored ones where the row has none. A row that changes such an
+        earlier part also grades the later part the student answered before, in its new
+        context (stored, not in the row's ``Graded``: the row did not hold it).
         """
         results: list[Graded] = []
         for group in _chunks(rows, chunk):
-            items = []
+            stored = self._latest_raws(record, [row.student for row in group])
+            items: list[_Item] = []
             graded = []
             for row in group:
                 g = Graded(row.student, row.where)
                 graded.append(g)
-                for qid in record.question_ids:
-                    if qid in row.answers:
-                        items.append((g, qid, row.answers[qid]))
+                items.extend(_items(record, g, row.answers, stored.get(row.student, {})))
             where = {g.student: f"{source} {g.where}".strip() for g in graded}
             known = self._verdicts_to_store(record, items)  # graded before the transaction
             with write_lock or contextlib.nullcontext(), self.engine.begin() as conn:
@@ -465,20 +608,35 @@ class Gradebook:
                     on_graded(g)
         return results
 
+    def _latest_raws(self, record: QuizRecord, names: list[str]) -> dict[str, dict[str, str]]:
+        """{student: {answer id: latest raw}} of the parts whose answers other parts' verdicts
+        depend on, and of those dependent parts ({} when the quiz has none)."""
+        related = record.related()
+        if not related:
+            return {}
+        out: dict[str, dict[str, str]] = {}
+        with self.engine.connect() as conn:
+            for r in self._latest_submissions(record, conn, names, sorted(related)):
+                out.setdefault(r.student, {})[r.question_id] = r.raw
+        return out
+
     def _verdicts_to_store(self, record: QuizRecord,
-                           items: list[tuple[Graded, str, str]]) -> dict[tuple[str, str], Verdict]:
-        """{(spec hash, text): verdict} for the items not yet graded under the key in force,
-        computed outside any transaction (a read-only look-up finds the graded ones)."""
-        names = list({g.student for g, *_ in items})
+                           items: list[_Item]) -> dict[tuple[str, str, str], Verdict]:
+        """{(spec hash, text, context): verdict} for the items not yet graded under the key in
+        force, computed outside any transaction (a read-only look-up finds the graded ones)."""
+        names = list({item.graded.student for item in items})
         with self.engine.connect() as conn:
             rows = self._submission_rows(conn, record, names)
             existing = self._existing_verdicts(conn, [r[0] for r in rows.values()])
-        known: dict[tuple[str, str], Verdict] = {}
-        for g, qid, raw in items:
-            h, spec = record.spec_for(g.student, qid)
-            row = rows.get((g.student, qid, _raw_hash(raw)))
-            if (row is None or (row[0], h) not in existing) and (h, raw) not in known:
-                known[(h, raw)] = self._grade(h, spec, raw, record, qid)
+        known: dict[tuple[str, str, str], Verdict] = {}
+        for item in items:
+            h, spec = record.spec_for(item.graded.student, item.aid)
+            ctx = context_hash(item.given)
+            row = rows.get((item.graded.student, item.aid, _raw_hash(item.raw)))
+            if (row is None or (row[0], h, ctx) not in existing) \
+                    and (h, item.raw, ctx) not in known:
+                known[(h, item.raw, ctx)] = self._grade(h, spec, item.raw, record, item.aid,
+                                                        item.given)
         return known
 
     def _ensure_students(self, conn: Connection, record: QuizRecord, names: list[str]) -> None:
@@ -490,12 +648,12 @@ class Gradebook:
             for s in unknown:
                 record.variant_of[s] = SHARED
 
-    def _store_and_grade(self, conn: Connection, record: QuizRecord,
-                         items: list[tuple[Graded, str, str]], where: dict[str, str],
-                         known: dict[tuple[str, str], Verdict]) -> None:
+    def _store_and_grade(self, conn: Connection, record: QuizRecord, items: list[_Item],
+                         where: dict[str, str],
+                         known: dict[tuple[str, str, str], Verdict]) -> None:
         now = _now()
-        keyed = [(g, qid, raw, _raw_hash(raw)) for g, qid, raw in items]
-        names = list({g.student for g, *_ in items})
+        keyed = [(item, _raw_hash(item.raw)) for item in items]
+        names = list({item.graded.student for item in items})
         rows = self._submission_rows(conn, record, names)
         next_seq = 1 + (conn.execute(select(func.max(submissions.c.seq))
                                      .where(submissions.c.quiz_id == record.id)).scalar() or 0)
@@ -503,13 +661,14 @@ class Gradebook:
         for (student, qid, _), (_, seq) in rows.items():
             latest[(student, qid)] = max(seq, latest.get((student, qid), 0))
         new, resent = [], []
-        for g, qid, raw, h in keyed:
-            row = rows.get((g.student, qid, h))
+        for item, h in keyed:
+            student, qid = item.graded.student, item.aid
+            row = rows.get((student, qid, h))
             if row is None:
-                new.append({"quiz_id": record.id, "student": g.student, "question_id": qid,
-                            "raw": raw, "raw_hash": h, "source": where.get(g.student, ""),
+                new.append({"quiz_id": record.id, "student": student, "question_id": qid,
+                            "raw": item.raw, "raw_hash": h, "source": where.get(student, ""),
                             "received_at": now, "seq": next_seq})
-            elif row[1] != latest[(g.student, qid)]:  # an earlier text sent again
+            elif row[1] != latest[(student, qid)]:  # an earlier text sent again
                 resent.append({"row_id": row[0], "new_seq": next_seq})
             else:
                 continue  # already the latest: re-running a batch changes nothing
@@ -520,19 +679,25 @@ class Gradebook:
             conn.execute(submissions.update().where(submissions.c.id == bindparam("row_id"))
                          .values(seq=bindparam("new_seq")), resent)
         rows = self._submission_rows(conn, record, names) if new else rows
-        sub_ids = [rows[(g.student, qid, h)][0] for g, qid, _, h in keyed]
+        sub_ids = [rows[(item.graded.student, item.aid, h)][0] for item, h in keyed]
         existing = self._existing_verdicts(conn, sub_ids)
         new_rows = []
-        for (g, qid, raw, _), sub_id in zip(keyed, sub_ids):
+        for (item, _), sub_id in zip(keyed, sub_ids):
+            g, qid, raw = item.graded, item.aid, item.raw
             h, spec = record.spec_for(g.student, qid)
-            verdict = existing.get((sub_id, h))
+            ctx = context_hash(item.given)
+            verdict = existing.get((sub_id, h, ctx))
             if verdict is None:
-                verdict = known.get((h, raw)) or self._grade(h, spec, raw, record, qid)
-                new_rows.append(_verdict_row(sub_id, h, spec, verdict, now))
-            g.answers[qid] = Answer(g.student, qid, raw, verdict,
-                                    round(verdict.score * spec["points"], 6), spec["points"])
-        if new_rows:
-            conn.execute(verdicts.insert(), new_rows)
+                verdict = known.get((h, raw, ctx)) or self._grade(h, spec, raw, record, qid,
+                                                                  item.given)
+                new_rows.append(_verdict_row(sub_id, h, spec, verdict, now, ctx))
+            if item.held:
+                g.answers[qid] = Answer(g.student, qid, raw, verdict,
+                                        round(verdict.score * spec["points"], 6),
+                                        spec["points"])
+        if new_rows:  # one row per (answer, key, context), even where an item came twice
+            conn.execute(verdicts.insert(), list({(r["submission_id"], r["context"]): r
+                                                  for r in new_rows}.values()))
 
     @staticmethod
     def _submission_rows(conn: Connection, record: QuizRecord,
@@ -544,12 +709,12 @@ class Gradebook:
             .where(submissions.c.quiz_id == record.id, submissions.c.student.in_(names)))}
 
     def _grade(self, h: str, spec: dict[str, Any], raw: str, record: QuizRecord,
-               qid: str) -> Verdict:
-        memo_key = (h, raw, record.lang, record.secret)
+               qid: str, given: Mapping[str, str] | None = None) -> Verdict:
+        memo_key = (h, raw, record.lang, record.secret, context_hash(given))
         verdict = self._memo.get(memo_key)
         if verdict is None:
             try:
-                verdict = grade_with_spec(spec, raw, record.lang, record.secret)
+                verdict = grade_with_spec(spec, raw, record.lang, record.secret, given)
             except ExpectedError as e:
                 raise GradebookError(f"question {qid}: the key is malformed ({e})") from None
             if len(self._memo) >= MEMO_LIMIT:
@@ -559,14 +724,15 @@ class Gradebook:
         return verdict
 
     def _existing_verdicts(self, conn: Connection,
-                           sub_ids: list[int]) -> dict[tuple[int, str], Verdict]:
+                           sub_ids: list[int]) -> dict[tuple[int, str, str], Verdict]:
+        """{(submission, spec hash, context): verdict} of this grader version."""
         found = {}
         for start in range(0, len(sub_ids), 5000):  # bound the number of SQL parameters
             part = sub_ids[start:start + 5000]
             for r in conn.execute(select(verdicts).where(
                     verdicts.c.submission_id.in_(part),
                     verdicts.c.grader_version == GRADER_VERSION)):
-                found[(r.submission_id, r.spec_hash)] = _verdict_of(r)
+                found[(r.submission_id, r.spec_hash, r.context)] = _verdict_of(r)
         return found
 
     # -- regrading ---------------------------------------------------------------------------
@@ -575,10 +741,13 @@ class Gradebook:
                 on_change: Callable[[Change], None] | None = None) -> list[Change]:
         """Grade every current answer under the key in force (see ``register``), and again any
         whose verdict ran out of time, and return the verdicts that differ from ``before``
-        (``answers(record)`` taken before the key was registered). Committed chunk by chunk;
+        (``answers(record)`` taken before the key was registered). A dependent part is graded
+        with the student's latest answers to the parts it uses. Committed chunk by chunk;
         running it again finds nothing to do."""
         previous = {(a.student, a.question_id): a for a in before}
-        latest = self._latest_submissions(record)
+        latest = [r for r in self._latest_submissions(record)
+                  if record.has(r.student, r.question_id)]
+        held = _held(latest)
         changes: list[Change] = []
         for group in _chunks(latest, chunk):
             now = _now()
@@ -587,12 +756,14 @@ class Gradebook:
                 new_rows, retried, found = [], [], []
                 for r in group:
                     h, spec = record.spec_for(r.student, r.question_id)
-                    verdict = existing.get((r.id, h))
+                    given = given_answers(r.question_id, spec, held.get(r.student, {}))
+                    ctx = context_hash(given)
+                    verdict = existing.get((r.id, h, ctx))
                     if verdict is None or verdict.timed_out:
                         stored = verdict is not None
-                        verdict = self._grade(h, spec, r.raw, record, r.question_id)
+                        verdict = self._grade(h, spec, r.raw, record, r.question_id, given)
                         (retried if stored else new_rows).append(
-                            _verdict_row(r.id, h, spec, verdict, now))
+                            _verdict_row(r.id, h, spec, verdict, now, ctx))
                     found.append((r, spec, verdict))
                 if new_rows:
                     conn.execute(verdicts.insert(), new_rows)
@@ -600,7 +771,8 @@ class Gradebook:
                     conn.execute(verdicts.update().where(
                         verdicts.c.submission_id == row["submission_id"],
                         verdicts.c.spec_hash == row["spec_hash"],
-                        verdicts.c.grader_version == GRADER_VERSION).values(**row))
+                        verdicts.c.grader_version == GRADER_VERSION,
+                        verdicts.c.context == row["context"]).values(**row))
             for r, spec, verdict in found:
                 old = previous.get((r.student, r.question_id))
                 points = round(verdict.score * spec["points"], 6)
@@ -614,27 +786,42 @@ class Gradebook:
                         on_change(change)
         return changes
 
-    def _latest_submissions(self, record: QuizRecord) -> list[Any]:
+    def _latest_submissions(self, record: QuizRecord, conn: Connection | None = None,
+                            names: list[str] | None = None,
+                            answer_ids: list[str] | None = None) -> list[Any]:
+        """(id, student, question_id, raw) of each student's latest answer to each answer id
+        (of ``names`` and ``answer_ids`` only, where given)."""
+        where = [submissions.c.quiz_id == record.id]
+        if names is not None:
+            where.append(submissions.c.student.in_(names))
+        if answer_ids is not None:
+            where.append(submissions.c.question_id.in_(answer_ids))
         latest = (select(submissions.c.student, submissions.c.question_id,
                          func.max(submissions.c.seq).label("seq"))
-                  .where(submissions.c.quiz_id == record.id)
+                  .where(*where)
                   .group_by(submissions.c.student, submissions.c.question_id).subquery())
-        with self.engine.connect() as conn:
-            return list(conn.execute(
-                select(submissions.c.id, submissions.c.student, submissions.c.question_id,
-                       submissions.c.raw)
-                .join(latest, (latest.c.student == submissions.c.student)
-                      & (latest.c.question_id == submissions.c.question_id)
-                      & (latest.c.seq == submissions.c.seq))
-                .where(submissions.c.quiz_id == record.id)
-                .order_by(submissions.c.student, submissions.c.id)))
+        query = (select(submissions.c.id, submissions.c.student, submissions.c.question_id,
+                        submissions.c.raw)
+                 .join(latest, (latest.c.student == submissions.c.student)
+                       & (latest.c.question_id == submissions.c.question_id)
+                       & (latest.c.seq == submissions.c.seq))
+                 .where(submissions.c.quiz_id == record.id)
+                 .order_by(submissions.c.student, submissions.c.id))
+        if conn is not None:
+            return list(conn.execute(query))
+        with self.engine.connect() as own:
+            return list(own.execute(query))
 
     # -- reading -----------------------------------------------------------------------------
 
     def answers(self, record: QuizRecord) -> list[Answer]:
-        """Every student's latest answer to every question, with its verdict under the key in
-        force (``verdict`` None where that answer still needs a regrade)."""
-        latest = self._latest_submissions(record)
+        """Every student's latest answer to every question (every part of a multi-part one),
+        with its verdict under the key in force (``verdict`` None where that answer still
+        needs a regrade); a dependent part's in the context of the student's latest answers
+        to the parts it uses."""
+        latest = [r for r in self._latest_submissions(record)
+                  if record.has(r.student, r.question_id)]
+        held = _held(latest)
         by_sub: dict[int, dict[str, Any]] = {}
         with self.engine.connect() as conn:
             ids = [r.id for r in latest]
@@ -643,14 +830,16 @@ class Gradebook:
                 rows = conn.execute(select(verdicts).where(verdicts.c.submission_id.in_(part))
                                     .order_by(verdicts.c.id))
                 for r in rows:
-                    by_sub.setdefault(r.submission_id, {})[(r.spec_hash, r.grader_version)] = r
+                    by_sub.setdefault(r.submission_id, {})[
+                        (r.spec_hash, r.grader_version, r.context)] = r
         out = []
         for r in latest:
             h, spec = record.spec_for(r.student, r.question_id)
+            ctx = context_hash(given_answers(r.question_id, spec, held.get(r.student, {})))
             graded = by_sub.get(r.id, {})
-            row = graded.get((h, GRADER_VERSION))
+            row = graded.get((h, GRADER_VERSION, ctx))
             if row is None:  # graded by another grader version under this key: still the key's
-                matching = [v for (sh, _), v in graded.items() if sh == h]
+                matching = [v for (sh, _, c), v in graded.items() if sh == h and c == ctx]
                 row = max(matching, key=lambda v: v.id) if matching else None
             verdict = _verdict_of(row) if row is not None else None
             points = round(verdict.score * spec["points"], 6) if verdict else 0.0
@@ -678,11 +867,59 @@ class Gradebook:
 
 # -- helpers -----------------------------------------------------------------------------------
 
-def _verdict_row(sub_id: int, h: str, spec: dict[str, Any], v: Verdict, now: str) -> dict:
+def _answer_ids(quiz: Quiz, specs_in_force: dict[tuple[str, str], Any]) -> list[str]:
+    """The quiz's answer ids in order ("q1", "q3.a", "q3.b"), then any only a student's
+    variant has (a family may ask some variants in parts)."""
+    ids = [aid for q in quiz.questions for aid in q.part_ids()]
+    seen = set(ids)
+    return ids + sorted({aid for _, aid in specs_in_force} - seen)
+
+
+@dataclass
+class _Item:
+    """One answer a batch grades: the row's own (``held``), or a dependent part the student
+    answered before, graded again because the row changed a part it uses."""
+
+    graded: Graded
+    aid: str
+    raw: str
+    given: dict[str, str] | None  # the raw answers of the parts it uses (None: graded alone)
+    held: bool
+
+
+def _items(record: QuizRecord, g: Graded, row: Mapping[str, str],
+           stored: Mapping[str, str]) -> list[_Item]:
+    """What grading a row means: its answers, each dependent part with the student's answers
+    as they stand once the row is stored, and the stored later parts whose context changed."""
+    now = {**stored, **row}
+    out = []
+    for aid in record.question_ids:
+        if not record.has(g.student, aid):
+            continue
+        _, spec = record.spec_for(g.student, aid)
+        given = given_answers(aid, spec, now)
+        if aid in row:
+            out.append(_Item(g, aid, row[aid], given, True))
+        elif aid in stored and given is not None \
+                and any(u in row for u in used_answers(aid, spec).values()):
+            out.append(_Item(g, aid, stored[aid], given, False))
+    return out
+
+
+def _held(latest: list[Any]) -> dict[str, dict[str, str]]:
+    """{student: {answer id: raw}} of latest submissions."""
+    out: dict[str, dict[str, str]] = {}
+    for r in latest:
+        out.setdefault(r.student, {})[r.question_id] = r.raw
+    return out
+
+
+def _verdict_row(sub_id: int, h: str, spec: dict[str, Any], v: Verdict, now: str,
+                 context: str = "") -> dict:
     return {"submission_id": sub_id, "spec_hash": h, "grader_version": GRADER_VERSION,
             "status": v.status, "score": v.score, "points": round(v.score * spec["points"], 6),
             "feedback": v.feedback, "interpreted": v.interpreted, "method": v.method,
-            "mistake": v.mistake, "graded_at": now}
+            "mistake": v.mistake, "graded_at": now, "context": context}
 
 
 def _verdict_of(row: Any) -> Verdict:
@@ -690,7 +927,10 @@ def _verdict_of(row: Any) -> Verdict:
 
 
 def _differs(a: Verdict, b: Verdict) -> bool:
-    return (a.status, a.score, a.mistake) != (b.status, b.score, b.mistake)
+    # Right by the key and right by follow-through differ even at the same score: a key fix
+    # in an earlier part turns one into the other, and the student is told a different thing.
+    return (a.status, a.score, a.mistake, a.method == FOLLOW_THROUGH) \
+        != (b.status, b.score, b.mistake, b.method == FOLLOW_THROUGH)
 
 
 def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -150,9 +150,15 @@ def add_variants(quiz: Quiz, count: int, notes: list[str] | None = None) -> Quiz
 
 def key_rows(quiz: Quiz) -> list[list[object]]:
     """One row per (slot, variant) for the key CSV (:data:`KEY_COLUMNS`): the answer as a
-    student types it, which pasted back into an answers file grades correct."""
+    student types it, which pasted back into an answers file grades correct. A multi-part
+    question has a row per part, its question named as its answer column (``q3.a``)."""
     from .roster import typed_answer
 
-    return [[slot.id, v.id, v.question.family, v.question.difficulty, typed_answer(v.question),
-             json.dumps(v.question.tolerance, sort_keys=True)]
-            for slot in quiz.questions for v in slot_variants(quiz, slot)]
+    rows: list[list[object]] = []
+    for slot in quiz.questions:
+        for v in slot_variants(quiz, slot):
+            q = v.question
+            units = [(f"{slot.id}.{p.id}", p) for p in q.parts] or [(slot.id, q)]
+            rows += [[answer_id, v.id, q.family, q.difficulty, typed_answer(unit),
+                      json.dumps(unit.tolerance, sort_keys=True)] for answer_id, unit in units]
+    return rows

@@ -277,6 +277,9 @@ def grade_attempts(quiz: Quiz, attempts: list[Attempt]) -> list[StudentResult]:
             if slot.id not in attempt.variants:
                 continue
             variant = attempt.variants[slot.id]
+            if variant.question.parts:
+                grader.grade_cloze(quiz, slot.id, variant, attempt.responses[slot.id], result)
+                continue
             verdict = grader.grade(variant, attempt.responses[slot.id])
             result.verdicts[slot.id] = verdict
             result.variants[slot.id] = variant.id
@@ -312,6 +315,89 @@ class ResponseGrader:
         if q.kind == "expression":  # typed, not chosen: the LMS asked its value at a point
             return _grade_at_point(q, typed, lang)
         return grade_answer(q, typed, lang)
+
+
+    def grade_cloze(self, quiz: Quiz, slot_id: str, variant: SlotVariant, response: str,
+                    result: StudentResult) -> None:
+        """A multi-part question, asked in Moodle as one Cloze question: its response,
+        ``part 1: 0.05; part 2: 0.00025; ...`` (one sub-question per part, a vector part one
+        per entry), split back into the parts' answers (``q3.a`` ...) and graded by quizgen's
+        grader part by part, with the quiz's follow-through."""
+        from .export.lms import part_question
+        from .multipart import grade_parts
+
+        q, lang = variant.question, self.langs[0]
+        sizes = [len(_entries(p.answer)) if p.kind == "vector" else 1 for p in q.parts]
+        fields = cloze_fields(response, sum(sizes))
+        texts: dict[str, str] = {}
+        at_point: dict[str, str] = {}
+        if fields is None:
+            shown = response if len(response) <= 60 else response[:57] + "..."
+            why = (f"Moodle's response {shown!r} is not a Cloze response of {sum(sizes)} "
+                   "sub-questions (part 1: ...; part 2: ...)")
+            verdicts = {p.id: Verdict("invalid", 0.0, why, "", "moodle") for p in q.parts}
+        else:
+            for part, size in zip(q.parts, sizes):
+                mine, fields = fields[:size], fields[size:]
+                options = self._tables.setdefault(f"{variant.id}.{part.id}", _Options(
+                    part_question(q, part), self.langs))
+                texts[part.id] = _part_text(part.kind, mine, options)
+                if part.kind == "expression" and texts[part.id] and \
+                        options.value_of(mine[0]) is None:
+                    at_point[part.id] = texts[part.id]
+            verdicts = grade_parts(q, texts, lang, quiz.follow_through)
+        for part in q.parts:
+            verdict = verdicts[part.id]
+            if part.id in at_point:  # asked as the expression's value at a point
+                verdict = _grade_at_point(part_question(q, part), at_point[part.id], lang)
+            key = f"{slot_id}.{part.id}"
+            result.verdicts[key] = verdict
+            result.variants[key] = variant.id
+            result.answers[key] = texts.get(part.id, "")
+            result.score += verdict.score * part.points
+
+
+_CLOZE_PART = re.compile(r"(?:^|; )part (\d+):(?: |$)")
+
+
+def cloze_fields(response: str, count: int) -> list[str] | None:
+    """The sub-question responses of Moodle's Cloze summary, ``part 1: x; part 2: y``, in
+    order ("" for one not answered), or None if it is not one of ``count`` sub-questions. A
+    response may itself hold ``; `` (several options), so only the numbered heads split."""
+    text = response.strip()
+    if text in ("", NO_RESPONSE):
+        return [""] * count
+    heads = []
+    for m in _CLOZE_PART.finditer(text):  # the next number only: "part 2: " in an option
+        if int(m.group(1)) == len(heads) + 1:  # text before part 2's head is no head
+            heads.append(m)
+    if len(heads) != count or heads[0].start() != 0:
+        return None
+    ends = [m.start() for m in heads[1:]] + [len(text)]
+    return [text[m.end():end].strip() for m, end in zip(heads, ends)]
+
+
+def _entries(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [x for v in value for x in _entries(v)]
+    return [value]
+
+
+def _part_text(kind: str, fields: list[str], options: _Options) -> str:
+    """What the student typed or chose for one part, as quizgen's answer text."""
+    fields = ["" if f == NO_RESPONSE else f for f in fields]
+    if kind == "vector":
+        return "" if not any(fields) else "[" + ", ".join(decimal_point(f) for f in fields) + "]"
+    text = fields[0]
+    if not text:
+        return ""
+    if kind == "choice":
+        ids = options.choice_ids(text)
+        return ", ".join(ids) if ids is not None else text
+    value = options.value_of(text)
+    if value is not None:  # an option of a part asked as multiple choice
+        return value if isinstance(value, str) else json.dumps(value)
+    return decimal_point(text)
 
 
 _DELIMITERS = re.compile(r"\\[()\[\]]|\$|\s+")

@@ -58,10 +58,16 @@ def grade_part(part: Part, text: str, lang: str = "en", secret: bytes | None = N
 def student_value(part: Part, text: str) -> Any:
     """What a student's answer to a part is worth as a value for later formulas: a number, a
     (nested) list of numbers, or None (empty, unreadable, an expression or a choice)."""
-    if part.kind not in ("number", "vector") or not text.strip():
+    return read_value(part.kind, text)
+
+
+def read_value(kind: str, text: str) -> Any:
+    """:func:`student_value` of an answer of this ``kind`` (a gradebook knows only the kinds of
+    the parts a dependent part uses, from its stored spec)."""
+    if kind not in ("number", "vector") or not text.strip():
         return None
     try:
-        if part.kind == "number":
+        if kind == "number":
             return read_number(text)[0]
         return _values(parse(text))
     except (AnswerError, ArithmeticError, ValueError, TypeError):
@@ -100,20 +106,32 @@ def _evaluate(tree, env) -> Any:
 def grade_parts(question: Question, answers: Mapping[str, str], lang: str = "en",
                 follow_through: str = "full", secret: bytes | None = None) -> dict[str, Verdict]:
     """{part id: verdict} for ``answers`` {part id: text}, in part order (see the module)."""
-    credit = CREDIT[follow_through]
     verdicts: dict[str, Verdict] = {}
     values: dict[str, Any] = {}
     for part in question.parts:
         text = answers.get(part.id, "")
         verdict = grade_part(part, text, lang, secret)
-        if verdict.status == "incorrect" and part.formula:
-            verdict = _followed(part, text, values, verdict, credit, lang, secret) or verdict
-        verdicts[part.id] = verdict
+        verdicts[part.id] = apply_follow_through(part, text, values, verdict, follow_through,
+                                                 lang, secret)
         values[part.id] = student_value(part, text)
     return verdicts
 
 
-def _followed(part: Part, text: str, values: dict[str, Any], verdict: Verdict, credit: float,
+def apply_follow_through(part: Part, text: str, values: Mapping[str, Any], verdict: Verdict,
+                         follow_through: str = "full", lang: str = "en",
+                         secret: bytes | None = None) -> Verdict:
+    """The part's verdict given ``verdict``, the one against its own key, and ``values`` {part
+    id: student value} of the earlier parts: the follow-through verdict where one applies (an
+    incorrect dependent part right for those values), else ``verdict`` as it is. A gradebook
+    grading one part at a time calls this with the values of the student's own earlier answers.
+    """
+    if verdict.status != "incorrect" or not part.formula:
+        return verdict
+    return _followed(part, text, values, verdict, CREDIT[follow_through], lang,
+                     secret) or verdict
+
+
+def _followed(part: Part, text: str, values: Mapping[str, Any], verdict: Verdict, credit: float,
               lang: str, secret: bytes | None) -> Verdict | None:
     """The follow-through verdict, when the answer matches the formula at the student's own
     earlier values and those differ from the key's (else None: the verdict stands)."""

@@ -9,6 +9,13 @@ Item analysis, classical test theory (as PrairieLearn reports it):
 * upper-lower index ``D_i`` = mean score on i of the top 27% of students by total minus that of
   the bottom 27% (Kelley's groups), in [-1, 1].
 
+A multi-part question is analysed part by part (items ``q3.a``, ``q3.b``, ...): each part is an
+item with its own points, and it also counts the answers right by the key and those that follow
+through from the student's own wrong earlier answer. The plot of the share correct per part
+shows where in a computation the class goes wrong: a drop from (a) to (b) right by the key,
+with the follow-through share filling it, is a slip in (a) carried through correctly; a drop
+that nothing fills is (b) itself.
+
 Answers not yet graded under the key in force (a key fix awaiting ``regrade``) are counted as
 pending and left out of every statistic.
 """
@@ -25,6 +32,7 @@ from typing import Any
 
 from .gradebook import Answer
 from .model import Quiz
+from .multipart import METHOD as FOLLOW_THROUGH
 from .spreadsheet import write_csv
 
 UPPER_LOWER_FRACTION = 0.27
@@ -41,6 +49,9 @@ UI = {
         "mistakes": "Named mistakes", "student": "Student", "name": "Name", "points": "Points",
         "percent": "%", "histogram": "Score distribution",
         "scatter": "Difficulty vs discrimination", "none": "—",
+        "parts": "Share correct per part: right by the key, and by follow-through from the "
+                 "student's own earlier answer",
+        "share_correct": "Correct", "by_key": "by the key", "follow_through": "by follow-through",
     },
     "zh": {
         "title": "成绩报告", "students": "学生", "mean": "平均分", "median": "中位数",
@@ -51,6 +62,8 @@ UI = {
         "incorrect": "错误", "invalid": "无法识别", "wrong": "最常见的错误答案",
         "mistakes": "典型错误", "student": "学号", "name": "姓名", "points": "得分",
         "percent": "%", "histogram": "分数分布", "scatter": "难度与区分度", "none": "—",
+        "parts": "各小题正确率：按答案正确，以及依据学生自己前一小题的答案按延续评分正确",
+        "share_correct": "正确", "by_key": "按答案", "follow_through": "按延续评分",
     },
 }
 
@@ -87,6 +100,24 @@ class ItemStats:
     statuses: Counter = field(default_factory=Counter)
     wrong_answers: list[WrongAnswer] = field(default_factory=list)
     mistakes: list[tuple[str, int]] = field(default_factory=list)
+    question: str = ""  # the multi-part question a part belongs to ("" for a whole question)
+    part: str = ""  # the part's id ("a")
+    followed: int = 0  # answers that follow through from the student's own earlier answer
+    followed_correct: int = 0  # ... and earned credit for it (status correct)
+
+    @property
+    def share_correct(self) -> float | None:
+        """Share of answers correct (by the key or by follow-through)."""
+        return self.statuses["correct"] / self.n if self.n else None
+
+    @property
+    def share_by_key(self) -> float | None:
+        return (self.statuses["correct"] - self.followed_correct) / self.n if self.n else None
+
+    @property
+    def share_followed(self) -> float | None:
+        """Share of answers right for the student's own earlier answer (credited or not)."""
+        return self.followed / self.n if self.n else None
 
 
 @dataclass
@@ -158,9 +189,9 @@ def build_report(quiz: Quiz, answers: list[Answer],
             sum(1 for a in got.values() if a.verdict is None)))
     totals = {s.student: s.points for s in students}
     items = []
-    for q in quiz.questions:
-        graded = [by_student[sid][q.id] for sid in sorted(by_student)
-                  if q.id in by_student[sid] and by_student[sid][q.id].verdict is not None]
+    for q, aid, points, part in _answer_items(quiz):
+        graded = [by_student[sid][aid] for sid in sorted(by_student)
+                  if aid in by_student[sid] and by_student[sid][aid].verdict is not None]
         scores = [a.verdict.score for a in graded]
         rest = [totals[a.student] - a.points for a in graded]
         wrong = Counter()
@@ -173,16 +204,27 @@ def build_report(quiz: Quiz, answers: list[Answer],
                 wrong_mistake.setdefault(text, a.verdict.mistake)
             if a.verdict.mistake:
                 mistakes[a.verdict.mistake] += 1
+        followed = [a for a in graded if a.verdict.method == FOLLOW_THROUGH]
         items.append(ItemStats(
-            q.id, q.family, q.points, len(graded),
+            aid, q.family, points, len(graded),
             sum(scores) / len(scores) if scores else None,
             pearson(scores, rest),
             upper_lower_index(scores, [totals[a.student] for a in graded]),
             Counter(a.verdict.status for a in graded),
             [WrongAnswer(t, c, wrong_mistake[t]) for t, c in wrong.most_common(TOP_WRONG)],
-            mistakes.most_common()))
+            mistakes.most_common(), q.id if part else "", part, len(followed),
+            sum(1 for a in followed if a.verdict.status == "correct")))
     return Report(quiz.title, quiz.topic, quiz.seed, quiz.total_points, students, items,
                   sum(1 for a in answers if a.verdict is None))
+
+
+def _answer_items(quiz: Quiz):
+    """(question, answer id, points, part id) of every item: a question, or each part."""
+    for q in quiz.questions:
+        if not q.parts:
+            yield q, q.id, q.points, ""
+        for p in q.parts:
+            yield q, f"{q.id}.{p.id}", p.points, p.id
 
 
 # -- outputs ----------------------------------------------------------------------------------
@@ -203,12 +245,13 @@ def write_scores_csv(report: Report, path: Path) -> Path:
 def write_items_csv(report: Report, path: Path) -> Path:
     return write_csv(
         path, ["question", "family", "points", "answers", "difficulty", "discrimination",
-               "upper_lower", "correct", "incorrect", "invalid", "frequent_wrong", "mistakes"],
+               "upper_lower", "correct", "incorrect", "invalid", "frequent_wrong", "mistakes",
+               "follow_through"],
         ([i.question_id, i.family, f"{i.points:g}", i.n, _num(i.difficulty),
           _num(i.discrimination), _num(i.upper_lower), i.statuses["correct"],
           i.statuses["incorrect"], i.statuses["invalid"],
           "; ".join(f"{w.text} ×{w.count}" for w in i.wrong_answers),
-          "; ".join(f"{name} ×{count}" for name, count in i.mistakes)]
+          "; ".join(f"{name} ×{count}" for name, count in i.mistakes), i.followed]
          for i in report.items))
 
 
@@ -285,7 +328,36 @@ def plots(report: Report) -> dict[str, str]:
     ax.set_ylabel("discrimination r_pb")
     out["scatter"] = _png(fig)
     plt.close(fig)
+    if any(i.part for i in report.items):
+        out["parts"] = _parts_plot(report, plt)
     return out
+
+
+def _parts_plot(report: Report, plt) -> str:
+    """Stacked bars, one per part, grouped by question: the share of answers right by the
+    key, and on top the share right by follow-through (credited), so the class's path through
+    each computation reads left to right."""
+    shown = [i for i in report.items if i.part and i.n]
+    xs, labels, x, last = [], [], 0.0, None
+    for i in shown:
+        x += 1.6 if last is not None and i.question != last else 1.0  # a gap between questions
+        xs.append(x)
+        labels.append(i.question_id)
+        last = i.question
+    by_key = [i.share_by_key for i in shown]
+    followed = [i.followed_correct / i.n for i in shown]
+    fig, ax = plt.subplots(figsize=(max(4.0, 0.55 * len(shown) + 1.5), 3.4))
+    ax.bar(xs, by_key, width=0.8, color="#4a7ab5", label="right by the key")
+    ax.bar(xs, followed, width=0.8, bottom=by_key, color="#e3a04f", hatch="//",
+           edgecolor="white", label="right by follow-through")
+    ax.set_xticks(xs, labels, rotation=45 if len(shown) > 12 else 0, fontsize=8)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("share of answers")
+    ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
+              frameon=False)  # above the bars, never over one
+    encoded = _png(fig)
+    plt.close(fig)
+    return encoded
 
 
 def render_html(report: Report, lang: str = "en") -> str:
@@ -312,6 +384,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "students": [{"student": s.student, "points": s.points} for s in report.students],
         "items": [{"question": i.question_id, "difficulty": i.difficulty,
                    "discrimination": i.discrimination, "upper_lower": i.upper_lower,
-                   "mistakes": dict(i.mistakes)} for i in report.items],
+                   "mistakes": dict(i.mistakes), "share_correct": i.share_correct,
+                   "follow_through": i.followed} for i in report.items],
         "pending": report.pending,
     }

@@ -427,10 +427,12 @@ KEY_COLUMNS = ["student", "name", "position", "question", "family", "answer", "t
 
 
 def key_rows(variants: Variants) -> list[list[Any]]:
-    """One row per (student, question) for key.csv (``KEY_COLUMNS``), in sheet order."""
-    return [[v.student.id, v.student.name, position, q.id, q.family, typed_answer(q),
-             json.dumps(q.tolerance, sort_keys=True)]
-            for v in variants.students for position, q in enumerate(v.questions, start=1)]
+    """One row per (student, question) for key.csv (``KEY_COLUMNS``), in sheet order; a
+    multi-part question has a row per part, named as its answer column (``q3.a``)."""
+    return [[v.student.id, v.student.name, position, answer_id, q.family, typed_answer(unit),
+             json.dumps(unit.tolerance, sort_keys=True)]
+            for v in variants.students for position, q in enumerate(v.questions, start=1)
+            for answer_id, unit in zip(q.part_ids(), q.parts or [q])]
 
 
 # -- what `quizgen make --students` writes ----------------------------------------------------

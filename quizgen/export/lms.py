@@ -20,10 +20,19 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from quizgen.lms_variants import check_count, slot_variants
-from quizgen.model import Question, Quiz
+from quizgen.model import Part, Question, Quiz
 
 from .math import MathConversionError, split_math
-from .sheet import Formula, FormulaConverter, QuestionView, Rich, build_sheet, right_choices
+from .sheet import (
+    Formula,
+    FormulaConverter,
+    PartView,
+    QuestionView,
+    Rich,
+    build_sheet,
+    question_view,
+    right_choices,
+)
 from .wording import UI, number_tex, value_tex
 
 NUMERIC_MODES = ("numerical", "choice")
@@ -61,7 +70,8 @@ class WrongNumber:
 
 @dataclass(frozen=True)
 class LmsItem:
-    """One gradable item. ``type`` is "numerical", "multichoice" or "truefalse"."""
+    """One gradable item. ``type`` is "numerical", "multichoice", "truefalse", or "cloze" for a
+    multi-part question (its ``parts`` hold the gradable fields)."""
 
     view: QuestionView  # the key view of the question: number, id, prompt, solution...
     type: str
@@ -74,10 +84,30 @@ class LmsItem:
     truth: bool | None = None  # truefalse: the right answer
     wrong_numbers: tuple[WrongNumber, ...] = ()  # numerical: mistakes, each with its feedback
     label: str = ""  # the question's name in the LMS, when not "<number> <id>"
+    parts: tuple[LmsPart, ...] = ()  # cloze: the parts, in order
 
     @property
     def name(self) -> str:
         return self.label or f"{self.view.number:02d} {self.view.id}"
+
+
+@dataclass(frozen=True)
+class LmsPart:
+    """One part of a multi-part question as the blanks an LMS grades: one item (numerical,
+    multiple choice or true/false, converted as a question of the part's kind would be), or
+    for a vector or matrix one numerical item per entry, each worth an equal share of the
+    part's points, as quizgen's grader scores a vector by the share of its right entries."""
+
+    id: str  # "a"
+    answer_id: str  # "q3.a": the answer column of the part
+    view: PartView  # the key view of the part: label, prompt, solution ...
+    points: float
+    fields: tuple[LmsItem, ...]
+    entry_labels: tuple[str, ...] = ()  # a vector's fields: "entry 1 of 2" ...
+
+    @property
+    def label(self) -> str:
+        return self.view.label
 
 
 @dataclass(frozen=True)
@@ -201,7 +231,9 @@ def lms_slots(
     items = iter(lms_items(flat, lang=lang, convert=convert, numeric=numeric,
                            expression=expression, notes=found))
     if notes is not None:
-        notes += dict.fromkeys(re.sub(r"^(\S+)\.v\d+ ", r"\1 ", note) for note in found)
+        # "q3.v2 (family): ..." and "q3.v2.b ..." (a part) are noted once per slot
+        notes += dict.fromkeys(re.sub(r"^(\S+?)\.v\d+((?:\.\w+)*) ", r"\1\2 ", note)
+                               for note in found)
     return [
         LmsSlot(slot.id, number, slot.family, slot.difficulty, tuple(
             replace(next(items), label=f"{number:02d} {v.id}") for v in vs))
@@ -220,6 +252,10 @@ def _item(q, view, lang, convert, numeric, expression, notes) -> LmsItem:
             raise e.in_question(q.id) from None
 
     where = f"{q.id} ({q.family})"
+    if q.parts:
+        parts = tuple(_lms_part(q, p, pv, view.number, lang, convert, numeric, expression,
+                                notes) for p, pv in zip(q.parts, view.parts))
+        return LmsItem(view, "cloze", q.points, view.prompt, parts=parts)
     if q.kind == "choice":
         right = set(right_choices(q))
         ids = [c.id for c in view.choices]
@@ -261,6 +297,47 @@ def _item(q, view, lang, convert, numeric, expression, notes) -> LmsItem:
     if q.kind == "expression":
         prompt = prompt + ("\n", UI[lang]["pick_expression"])
     return LmsItem(view, "multichoice", q.points, prompt, options=options)
+
+
+def part_question(q: Question, p: Part) -> Question:
+    """A part as the single question an LMS item is converted from (its id "q3.a")."""
+    return Question(id=f"{q.id}.{p.id}", family=q.family, kind=p.kind, params=q.params,
+                    prompt=p.prompt, answer=p.answer, answer_tex=p.answer_tex,
+                    tolerance=p.tolerance, points=p.points, solution=p.solution,
+                    mistakes=p.mistakes, difficulty=q.difficulty, vars=p.vars,
+                    choices=p.choices)
+
+
+def _lms_part(q, p, pv, number, lang, convert, numeric, expression, notes) -> LmsPart:
+    single = part_question(q, p)
+    view = question_view(single, number, key=True, lang=lang, convert=convert)
+    if p.kind != "vector":
+        # multiple choice is built from named mistakes; a part without any (a later step often
+        # has none) is asked the other way: a number as itself, an expression at a point
+        if not p.mistakes and (p.kind, numeric, expression) in (
+                ("number", "choice", expression), ("expression", numeric, "choice")):
+            numeric, expression = "numerical", "point"
+            if p.kind == "number":
+                notes.append(f"{single.id} ({q.family}): a number part without named mistakes"
+                             " stays numerical")
+        item = _item(single, view, lang, convert, numeric, expression, notes)
+        return LmsPart(p.id, single.id, pv, p.points, (item,))
+    entries = list(_flat(p.answer))
+    n = len(entries)
+    fields = tuple(
+        LmsItem(view, "numerical", p.points / n, (), *lms_answer(float(x), p.tolerance))
+        for x in entries)
+    labels = tuple(UI[lang]["entry"].format(i=i, n=n) for i in range(1, n + 1))
+    return LmsPart(p.id, single.id, pv, p.points, fields, labels)
+
+
+def _flat(value: Any):
+    """The entries of a vector or matrix, row by row."""
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _flat(v)
+    else:
+        yield value
 
 
 def _choice_options(q: Question, view: QuestionView, right: set[str], lang: str):

@@ -9,6 +9,12 @@ are ``items/item01-v01.xml`` ...
 Numbers are ``textEntryInteraction`` items graded by ``<equal toleranceMode="absolute">``;
 choices are ``choiceInteraction`` items (a ``mapping`` gives shares when several options are
 right); every named mistake and distractor gets a ``modalFeedback``.
+
+A multi-part question is one item with one interaction per part (``RESPONSE_a`` ...; a vector
+part one text entry per entry, ``RESPONSE_c_1`` ...), each part graded on its own and adding
+its points to ``SCORE``; the feedback of every part is shown (``FEEDBACK`` holds several
+identifiers). QTI grades each part against the key only, without follow-through, which the
+export notes say.
 """
 
 from __future__ import annotations
@@ -57,6 +63,11 @@ def render_qti(
 
     def add(item: LmsItem, ident: str) -> dict[str, str]:
         href = f"items/{ident}.xml"
+        if item.parts:
+            files[href] = env.get_template("qti_parts_item.xml.j2").render(
+                item=item, ident=ident, ui=UI[lang], **_part_identifiers(item))
+            entries.append({"ident": ident, "href": href})
+            return entries[-1]
         if item.view.choices:  # a choice question keeps its letters (or T / F)
             option_ids = [c.id for c in item.view.choices]
         else:
@@ -67,6 +78,10 @@ def render_qti(
         entries.append({"ident": ident, "href": href})
         return entries[-1]
 
+    if notes is not None:
+        notes += [f"{q.id} ({q.family}): {len(q.parts)} parts asked as one QTI item with an "
+                  "interaction per part; graded against the key only, without follow-through"
+                  for q in quiz.questions if q.parts]
     digest = hashlib.sha256(quiz.to_json().encode()).hexdigest()[:12]
     count = check_count(quiz, variants)
     test, head = None, {}
@@ -87,6 +102,23 @@ def render_qti(
         identifier=f"MANIFEST-quizgen-{digest}", entries=entries, test=test
     )
     return {MANIFEST: manifest, **head, **files}
+
+
+def _part_identifiers(item: LmsItem) -> dict[str, dict[str, list[str]]]:
+    """Response identifiers per part (``RESPONSE_a``; a vector ``RESPONSE_c_1`` ...), and the
+    option identifiers of a part asked as a choice (``a_A``: unique in the whole item, since
+    the chosen one is also a feedback identifier)."""
+    responses, options = {}, {}
+    for part in item.parts:
+        base = f"RESPONSE_{part.id}"
+        n = len(part.fields)
+        responses[part.id] = [f"{base}_{k}" for k in range(1, n + 1)] if part.entry_labels \
+            else [base]
+        field = part.fields[0]
+        letters = ([c.id for c in field.view.choices] if field.view.choices
+                   else list(string.ascii_uppercase[: len(field.options)]))
+        options[part.id] = [f"{part.id}_{letter}" for letter in letters]
+    return {"responses": responses, "option_ids": options}
 
 
 def write_qti(quiz: Quiz, path: str | Path, *, key: bool = True, lang: str | None = None,

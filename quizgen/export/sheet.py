@@ -14,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from quizgen.model import LANGS, Question, Quiz
+from quizgen.grading.messages import AnswerError
+from quizgen.model import LANGS, Part, Question, Quiz
 
+from .formula_tex import formula_tex
 from .math import MathConversionError, split_math
 from .wording import UI, points_label, tolerance_words, value_tex
 
@@ -48,6 +50,27 @@ class ChoiceView:
 
 
 @dataclass(frozen=True)
+class PartView:
+    """One part of a multi-part question: labelled "(a)" on the sheet, with its own answer box;
+    on a key its answer, tolerance, solution, mistakes, and what follow-through accepts."""
+
+    id: str  # "a"
+    label: str  # "(a)" / "（a）"
+    kind: str
+    points: str
+    prompt: Rich
+    precision_hint: str | None
+    choices: tuple[ChoiceView, ...] = ()
+    columns: int = 1
+    # key only:
+    answer: Rich | None = None
+    accepted: Rich | None = None
+    follow_through: Rich | None = None  # a dependent part: its formula in the earlier parts
+    solution: tuple[Rich, ...] = ()
+    mistakes: tuple[MistakeView, ...] = ()
+
+
+@dataclass(frozen=True)
 class QuestionView:
     number: int
     id: str
@@ -62,6 +85,7 @@ class QuestionView:
     accepted: Rich | None = None
     solution: tuple[Rich, ...] = ()
     mistakes: tuple[MistakeView, ...] = ()
+    parts: tuple[PartView, ...] = ()  # a multi-part question (kind "parts"): its stem is prompt
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,7 @@ class Sheet:
     total_points: str  # "10 points" / "10 分"
     questions: tuple[QuestionView, ...]
     ui: dict[str, Any]
+    instruction_lines: tuple[str, ...] = ()  # the UI's, plus one on parts when a quiz has them
 
 
 class MissingTextError(ValueError):
@@ -87,9 +112,13 @@ def build_sheet(quiz: Quiz, *, key: bool, lang: str, convert: FormulaConverter) 
         raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGS)}")
     ui = UI[lang]
     questions = tuple(
-        _question_view(q, number, key=key, lang=lang, convert=convert)
+        question_view(q, number, key=key, lang=lang, convert=convert,
+                       follow_through=quiz.follow_through)
         for number, q in enumerate(quiz.questions, start=1)
     )
+    lines = tuple(ui["instruction_lines"])
+    if quiz.has_parts:
+        lines += (ui["parts_instruction"][quiz.follow_through],)
     return Sheet(
         lang=lang,
         key=key,
@@ -100,11 +129,13 @@ def build_sheet(quiz: Quiz, *, key: bool, lang: str, convert: FormulaConverter) 
         total_points=points_label(quiz.total_points, lang),
         questions=questions,
         ui=ui,
+        instruction_lines=lines,
     )
 
 
-def right_choices(q: Question) -> list[str]:
-    """The ids of the right options of a choice question (its answer is one id or a list)."""
+def right_choices(q: Question | Part) -> list[str]:
+    """The ids of the right options of a choice question or part (its answer is one id or a
+    list)."""
     if q.kind != "choice":
         return []
     return list(q.answer) if isinstance(q.answer, list) else [q.answer]
@@ -131,8 +162,9 @@ def choice_columns(texts: list[str]) -> int:
     return 1
 
 
-def _question_view(
-    q: Question, number: int, *, key: bool, lang: str, convert: FormulaConverter
+def question_view(
+    q: Question, number: int, *, key: bool, lang: str, convert: FormulaConverter,
+    follow_through: str = "full",
 ) -> QuestionView:
     def formula(latex: str, display: bool) -> Formula:
         try:
@@ -170,6 +202,12 @@ def _question_view(
         choices=choices,
         columns=choice_columns([c["text"][lang] for c in q.choices]),
     )
+    if q.parts:
+        # the stem is the question's prompt; everything gradable lives in its parts
+        parts = tuple(_part_view(p, key=key, lang=lang, rich=rich, formula=formula,
+                                 translated=translated, mistake_value=mistake_value,
+                                 follow_through=follow_through) for p in q.parts)
+        return replace(view, precision_hint=None, choices=(), parts=parts)
     if not key:
         return view
     right = set(right_choices(q))
@@ -189,3 +227,68 @@ def _question_view(
             for m in q.mistakes
         ),
     )
+
+
+def _part_view(p: Part, *, key: bool, lang: str, rich, formula, translated, mistake_value,
+               follow_through: str) -> PartView:
+    ui = UI[lang]
+    sigfigs = p.tolerance.get("sigfigs")
+    choices = tuple(ChoiceView(c["id"], rich(translated(c["text"], f"part {p.id} option "
+                                                                    f"{c['id']}")))
+                    for c in p.choices)
+    view = PartView(
+        id=p.id,
+        label=ui["part_label"].format(id=p.id),
+        kind=p.kind,
+        points=points_label(p.points, lang),
+        prompt=rich(translated(p.prompt, f"part {p.id} prompt")),
+        precision_hint=ui["sigfigs_hint"].format(n=int(sigfigs)) if sigfigs else None,
+        choices=choices,
+        columns=choice_columns([c["text"][lang] for c in p.choices]),
+    )
+    if not key:
+        return view
+    right = set(right_choices(p))
+    return replace(
+        view,
+        choices=tuple(replace(c, correct=c.id in right) for c in choices),
+        answer=(formula(p.answer_tex or value_tex_or_text(p.answer), True),),
+        accepted=rich(tolerance_words(p.tolerance, lang)),
+        follow_through=rich(follow_through_words(p, lang, follow_through)) if p.formula
+        else None,
+        solution=tuple(rich(step) for step in translated(p.solution, f"part {p.id} solution")),
+        mistakes=tuple(
+            MistakeView(
+                name=m.name.replace("_", " ") if lang == "en" else "",
+                value=mistake_value(m.value),
+                feedback=rich(translated(m.feedback, f"part {p.id} mistake {m.name!r} "
+                                                     "feedback")),
+            )
+            for m in p.mistakes
+        ),
+    )
+
+
+def value_tex_or_text(value: Any) -> str:
+    """A part's answer as LaTeX when its ``answer_tex`` is empty: numbers and vectors as
+    formulas, an expression or the ids of right options as text."""
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        value = ", ".join(value)
+    if isinstance(value, str):
+        return rf"\text{{{value}}}"
+    return value_tex(value)
+
+
+def follow_through_words(p: Part, lang: str, mode: str) -> str:
+    """What follow-through accepts for a dependent part, in words, with its formula in the
+    earlier parts (``$\\frac{1}{\\text{(a)}}$``) and the quiz's credit."""
+    ui = UI[lang]
+    labels = [ui["part_label"].format(id=u) for u in p.uses]
+    uses = "、".join(labels) if lang == "zh" else ", ".join(labels)
+    try:
+        shown = f"${formula_tex(p.formula, p.uses)}$"
+    except AnswerError:  # a hand-edited formula the grader cannot read either: shown as is
+        shown = "“" + p.formula.replace("$", r"\$") + "”"
+    if mode == "off":
+        return ui["follow_through_off"].format(formula=shown, uses=uses)
+    return ui["follow_through"].format(formula=shown, uses=uses, credit=ui["credit"][mode])

@@ -50,6 +50,22 @@ UI: dict[str, dict[str, Any]] = {
                          "quiz, add one random question from this category.",
         "right": "Right.",
         "wrong": "Not right.",
+        "part_label": "({id})",
+        "follow_through": "Follow-through: an answer equal to {formula}, computed from the "
+                          "student's own answers to {uses}, also earns {credit}.",
+        "follow_through_off": "Follow-through is off for this quiz: an answer equal to "
+                              "{formula}, computed from the student's own answers to {uses}, "
+                              "earns no credit (its feedback says so).",
+        "credit": {"full": "full credit", "half": "half credit"},
+        "parts_instruction": {
+            "full": "A question in parts has an answer box for each part; a later part worked "
+                    "correctly from your own earlier answer earns full credit.",
+            "half": "A question in parts has an answer box for each part; a later part worked "
+                    "correctly from your own earlier answer earns half credit.",
+            "off": "A question in parts has an answer box for each part; each part is marked "
+                   "against the key only.",
+        },
+        "entry": "entry {i} of {n}",
     },
     "zh": {
         "colon": "：",
@@ -88,6 +104,20 @@ UI: dict[str, dict[str, Any]] = {
                          "一道从本类别随机抽取的题目。",
         "right": "正确。",
         "wrong": "不正确。",
+        "part_label": "（{id}）",
+        "follow_through": "延续评分：与按学生自己在{uses}中的答案计算的 {formula} 相等的答案，"
+                          "也得{credit}。",
+        "follow_through_off": "本测验不给延续分：与按学生自己在{uses}中的答案计算的 {formula} "
+                              "相等的答案不得分（反馈会说明）。",
+        "credit": {"full": "满分", "half": "一半分"},
+        "parts_instruction": {
+            "full": "分小题的题目每个小题各有一个答题框；后面的小题若依据你自己前面的答案计算正确，"
+                    "得满分。",
+            "half": "分小题的题目每个小题各有一个答题框；后面的小题若依据你自己前面的答案计算正确，"
+                    "得一半分。",
+            "off": "分小题的题目每个小题各有一个答题框；每个小题只按参考答案判分。",
+        },
+        "entry": "第 {i} 个分量（共 {n} 个）",
     },
 }
 

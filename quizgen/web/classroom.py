@@ -164,6 +164,18 @@ def read_students(quiz_path: Path, roster: str | Path | None, *,
 
 
 class Classroom:
+    """The quiz being served, and everything done to its data.
+
+    The contract with the pages, multi-part questions included: **answers are a dict keyed by
+    answer id** (``"q1"`` for a question, ``"q3.a"``, ``"q3.b"`` for each part of a multi-part
+    one: :meth:`answer_ids`), the raw text of each box; :meth:`submit`, :meth:`save_draft` and
+    :meth:`draft` take and give that dict. **Verdicts are a dict keyed by answer id too**:
+    :meth:`verdicts` gives ``{"q3.b": Answer}``, each with its ``verdict`` (status, score,
+    feedback, method ``follow-through`` where a part was right for the student's own earlier
+    answer) and ``points`` (the part's score times its points). A question's score is the
+    points-weighted sum of its parts: :meth:`question_scores`.
+    """
+
     def __init__(self, quiz_path: str | Path, *, db: str | None = None,
                  roster: str | Path | None = None, settings: Settings | None = None,
                  tokens_required: bool = True) -> None:
@@ -321,6 +333,20 @@ class Classroom:
             self._quizzes[student] = quiz
         return quiz
 
+    def answer_ids(self, student: str) -> list[str]:
+        """The answer ids of the student's quiz, in order: a question's id, or one per part."""
+        return [aid for q in self.quiz_of(student).questions for aid in q.part_ids()]
+
+    def question_scores(self, student: str,
+                        answers: dict[str, Answer]) -> dict[str, tuple[float, float]]:
+        """{question id: (points, max points)} of ``answers`` (as :meth:`verdicts` gives them):
+        a multi-part question's points are the sum of its parts' (score times points)."""
+        out = {}
+        for q in self.quiz_of(student).questions:
+            got = [answers[aid] for aid in q.part_ids() if aid in answers]
+            out[q.id] = (round(sum(a.points for a in got), 6), q.points)
+        return out
+
     def question(self, student: str, question_id: str) -> Question | None:
         for q in self.quiz_of(student).questions:
             if q.id == question_id:
@@ -333,10 +359,9 @@ class Classroom:
         return self._write_lock if self._sqlite else contextlib.nullcontext()
 
     def clean(self, student: str, answers: dict[str, str]) -> dict[str, str]:
-        """Only this student's question ids; text capped, line ends unified."""
-        ids = [q.id for q in self.quiz_of(student).questions]
-        return {qid: answers.get(qid, "")[:MAX_ANSWER_CHARS].replace("\r\n", "\n")
-                for qid in ids if qid in answers}
+        """Only this student's answer ids (``q1``, ``q3.a``); text capped, line ends unified."""
+        return {aid: str(answers.get(aid, ""))[:MAX_ANSWER_CHARS].replace("\r\n", "\n")
+                for aid in self.answer_ids(student) if aid in answers}
 
     def save_draft(self, student: str, answers: dict[str, str]) -> None:
         with self._locked():
@@ -351,14 +376,16 @@ class Classroom:
     def submit(self, student: str, answers: dict[str, str],
                wait: float = SUBMIT_WAIT) -> tuple[Attempt, bool]:
         """Reserve the next attempt and grade it on the grading pool, waiting up to ``wait``
-        seconds: (the attempt, whether its verdicts are in). Raises NoAttemptsLeft,
-        AlreadySubmitted, or Busy while this student's previous submit is still being graded.
+        seconds: (the attempt, whether its verdicts are in). ``answers`` is keyed by answer id
+        (one field per part, ``q3.a``); an id not sent is stored as an empty answer, one not
+        in the student's quiz is dropped. Raises NoAttemptsLeft, AlreadySubmitted, or Busy
+        while this student's previous submit is still being graded.
         """
         used = len(self.store.attempts(student))
         if used >= self.settings.attempts:
             raise NoAttemptsLeft(student)
         answers = self.clean(student, answers)
-        answers = {q.id: answers.get(q.id, "") for q in self.quiz_of(student).questions}
+        answers = {aid: answers.get(aid, "") for aid in self.answer_ids(student)}
         slot = self.work.claim("grade", student)
         try:
             with self._locked():
@@ -392,6 +419,8 @@ class Classroom:
     # -- reading ------------------------------------------------------------------------------
 
     def verdicts(self, attempt: Attempt) -> dict[str, Answer]:
+        """{answer id: Answer} of the attempt, under the key in force; a dependent part's
+        verdict is the one graded with this attempt's own earlier parts."""
         wanted = [(attempt.student, qid, raw) for qid, raw in attempt.answers.items()]
         return {a.question_id: a for a in answers_of(self.book.engine, self.record, wanted)}
 
@@ -457,7 +486,9 @@ class Classroom:
         def state(a: Answer | None):
             if a is None or a.verdict is None:
                 return None
-            return a.verdict.status, a.verdict.score, a.verdict.mistake, a.points
+            # right by the key and right by follow-through differ (as in Gradebook.regrade)
+            return (a.verdict.status, a.verdict.score, a.verdict.mistake, a.points,
+                    a.verdict.method == "follow-through")
 
         return sum(state(a) != state(old.get((a.student, a.question_id))) for a in after)
 

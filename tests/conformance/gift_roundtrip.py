@@ -180,8 +180,9 @@ def evaluate(expression: str, point: dict[str, float]) -> float:
 # -- the comparison ----------------------------------------------------------------------------
 
 def problems(read: Read, q: Question, number: int, lang: str, numeric: str,
-             expression: str) -> list[str]:
-    """How ``read`` (one question as a GIFT reader got it) differs from ``q`` of quiz.json."""
+             expression: str, name: str | None = None) -> list[str]:
+    """How ``read`` (one question as a GIFT reader got it) differs from ``q`` of quiz.json
+    (``name``: the question's name when not ``<number> <id>``)."""
     ui = UI[lang]
     out: list[str] = []
 
@@ -192,7 +193,7 @@ def problems(read: Read, q: Question, number: int, lang: str, numeric: str,
     def same_text(what: str, fragment: str, source: str) -> None:
         same(what, segments_of_html(fragment), segments_of_source(source))
 
-    same("name", read.name, f"{number:02d} {q.id}")
+    same("name", read.name, name or f"{number:02d} {q.id}")
     same("idnumber", read.idnumber, q.id)
     same_text("general feedback", read.general_feedback, "\n".join(q.solution[lang]))
     prompt = q.prompt[lang]
@@ -291,3 +292,38 @@ def problems(read: Read, q: Question, number: int, lang: str, numeric: str,
         same(f"option {a.text!r} grade", a.fraction, 100.0 if is_answer else 0.0)
         same_text(f"option {a.text!r} feedback", a.feedback, match[1])
     return out
+
+
+# -- multi-part questions: one GIFT question per part ------------------------------------------
+
+def part_units(q: Question, number: int, lang: str, numeric: str,
+               expression: str) -> list[tuple[str, Question, str, str]]:
+    """What each GIFT question of a multi-part question must hold, as docs/exports.md says:
+    (name, the question it must equal, numeric and expression modes). Each part repeats the
+    stem, then its label and prompt; a vector part is one number per entry ("entry 1 of 2");
+    a part without named mistakes cannot be multiple choice, so it stays a number (or an
+    expression at a point)."""
+    ui = UI[lang]
+    units = []
+    for p in q.parts:
+        label = ui["part_label"].format(id=p.id)
+        stem = f"{q.prompt[lang]}\n{label} {p.prompt[lang]}"
+        base = Question(id=f"{q.id}.{p.id}", family=q.family, kind=p.kind, params=q.params,
+                        prompt={lang: stem}, answer=p.answer, answer_tex=p.answer_tex,
+                        tolerance=p.tolerance, points=p.points, solution=p.solution,
+                        mistakes=p.mistakes, vars=p.vars, choices=p.choices)
+        name = f"{number:02d} {q.id} {label}"
+        if p.kind != "vector":
+            modes = (numeric, expression) if p.mistakes else ("numerical", "point")
+            units.append((name, base, *modes))
+            continue
+        entries = [x for row in [p.answer] for x in (row if isinstance(row, list) else [row])]
+        entries = [y for x in entries for y in (x if isinstance(x, list) else [x])]
+        for k, x in enumerate(entries, start=1):
+            words = ui["entry"].format(i=k, n=len(entries))
+            entry = Question(id=f"{base.id}.{k}", family=q.family, kind="number",
+                             params=q.params, prompt={lang: f"{stem} ({words})"}, answer=x,
+                             answer_tex="", tolerance=p.tolerance, points=p.points,
+                             solution=p.solution, mistakes=[])
+            units.append((f"{name} {k}/{len(entries)}", entry, "numerical", expression))
+    return units

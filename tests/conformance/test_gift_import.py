@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import pytest
 from consumers import SEEDS
-from gift_roundtrip import Read, from_moodle, from_pegjs, problems
+from gift_roundtrip import Read, from_moodle, from_pegjs, part_units, problems
 from hypothesis import given
 from hypothesis import strategies as st
 from moodle_gift import (
@@ -295,3 +295,62 @@ def test_gift_pegjs_reads_every_variant_into_its_category(variant_gift_files, gi
     count, found = compare_variants(quiz, files, read)
     assert count > 2 * 150
     assert not found, "\n".join(found[:40])
+
+
+# -- multi-part questions: one GIFT question per part, each read back as its part -------------
+
+@pytest.fixture(scope="module")
+def multipart_gift_files(tmp_path_factory):
+    from multipart_quiz import multipart_quiz
+
+    folder = tmp_path_factory.mktemp("gift-parts")
+    quiz = multipart_quiz()
+    quiz.questions += copy.deepcopy([HOSTILE])
+    files = {}
+    for lang, numeric, expression in itertools.product(("en", "zh"), ("numerical", "choice"),
+                                                       ("choice", "point")):
+        path = folder / f"parts-{lang}-{numeric}-{expression}.gift.txt"
+        export(quiz, "gift", path, lang=lang, numeric=numeric, expression=expression)
+        files[(lang, numeric, expression)] = path
+    return quiz, files
+
+
+def compare_parts(quiz, files, read_file) -> tuple[int, list[str]]:
+    count, found = 0, []
+    for (lang, numeric, expression), path in files.items():
+        where = f"parts {lang} --numeric {numeric} --expression {expression}"
+        _, reads = read_file(path)
+        want = []
+        for number, q in enumerate(quiz.questions, start=1):
+            want += (part_units(q, number, lang, numeric, expression) if q.parts
+                     else [(None, q, numeric, expression)])
+        if len(reads) != len(want):
+            found.append(f"{where}: {len(reads)} questions read, {len(want)} expected")
+        for read, (name, q, num_mode, expr_mode) in zip(reads, want):
+            count += 1
+            number = int(read.name[:2]) if read.name[:2].isdigit() else 0
+            found += [f"{where} {q.id}: {p}" for p in
+                      problems(read, q, number, lang, num_mode, expr_mode, name=name)]
+    return count, found
+
+
+def test_both_readers_read_every_part_back_as_its_own_question(multipart_gift_files,
+                                                               gift_pegjs):
+    quiz, files = multipart_gift_files
+    results = gift_pegjs(list(files.values()))
+
+    def pegjs(path):
+        result = results[str(path)]
+        assert result["ok"], "gift-pegjs: " + "\n".join(
+            f"{f['error']} in {f['block'][:120]!r}" for f in result["failed"][:10])
+        category, *questions = result["questions"]
+        return category["title"], [from_pegjs(q) for q in questions]
+
+    def moodle(path):
+        questions = import_gift(path.read_text(encoding="utf-8"))
+        return questions[0].category, [from_moodle(q) for q in questions[1:]]
+
+    for read in (moodle, pegjs):
+        count, found = compare_parts(quiz, files, read)
+        assert count == 8 * (5 + 5 + 3 + 1)  # 8 files; q2's vector part is two questions
+        assert not found, "\n".join(found[:40])

@@ -1,7 +1,8 @@
 """Every HTML quizgen writes, checked by the Nu Html Checker and by axe-core.
 
 The files: the sheet and the key of every family of the bank (seeds 5 and 6, English and
-Chinese), and the HTML inside the LMS exports (each question text, option, feedback and worked
+Chinese) and of a quiz of multi-part questions (tests/multipart_quiz.py), and the HTML inside
+the LMS exports (each question text, option, feedback and worked
 solution of the Moodle XML and GIFT files, one document per export, with and without
 --variants), which an LMS shows as they are. Served pages are checked in test_served_pages.py.
 """
@@ -12,7 +13,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from consumers import ARTIFACTS, SEEDS, describe_axe, describe_nu, run_axe
+from moodle_cloze import extract
 from moodle_gift import import_gift
+from multipart_quiz import multipart_quiz
 
 from quizgen.export import export
 
@@ -31,8 +34,18 @@ def wrap(fragments: list[str], lang: str, title: str) -> str:
 
 def moodle_fragments(path) -> list[str]:
     root = ET.parse(path).getroot()
-    return [t.text or "" for tag in ("questiontext", "generalfeedback", "answer", "feedback")
-            for e in root.iter(tag) if e.get("format") == "html" for t in e.findall("text")]
+    found = [t.text or "" for tag in ("questiontext", "generalfeedback", "answer", "feedback")
+             for e in root.iter(tag) if e.get("format") == "html" for t in e.findall("text")]
+    # a Cloze question as Moodle shows it: its text around the blanks, the options, feedback
+    for q in root.iter("question"):
+        if q.get("type") == "cloze":
+            found.remove(q.findtext("questiontext/text"))
+            cloze = extract(q.findtext("questiontext/text"))
+            found.append(cloze.text)
+            found += [a for sub in cloze.subquestions if sub.qtype == "multichoice"
+                      for a in sub.answers]
+            found += [f for sub in cloze.subquestions for f in sub.feedback]
+    return found
 
 
 def gift_fragments(path) -> list[str]:
@@ -61,6 +74,17 @@ def html_files(big_quizzes, tmp_path_factory) -> list:
                 page = folder / f"{fmt}-fragments-{seed}-{lang}.html"
                 page.write_text(wrap(fragments(path), lang, f"{fmt} {seed}"), encoding="utf-8")
                 files.append(page)
+    # multi-part questions: parts (a), (b) with a box each; a Cloze question; a question per part
+    parts = multipart_quiz("half")
+    for lang in LANGS:
+        for key in (False, True):
+            name = f"{'key' if key else 'sheet'}-parts-{lang}.html"
+            files.append(export(parts, "html", folder / name, key=key, lang=lang))
+        for fmt, fragments in (("moodle", moodle_fragments), ("gift", gift_fragments)):
+            path = export(parts, fmt, folder / f"parts-{lang}.{fmt}", lang=lang)
+            page = folder / f"{fmt}-parts-fragments-{lang}.html"
+            page.write_text(wrap(fragments(path), lang, f"{fmt} parts"), encoding="utf-8")
+            files.append(page)
     # a quiz made with --variants: the same HTML, in a category per slot
     from quizgen.lms_variants import add_variants
 
@@ -88,10 +112,11 @@ def test_every_sheet_and_key_has_no_axe_violation(html_files, chromium_browser, 
     found = {}
     for path in html_files:
         # one seed: the other has the same families (axe takes seconds on a 60-question key)
-        if path.name.startswith(("sheet", "key")) and f"-{SEEDS[0]}-" in path.name:
+        if path.name.startswith(("sheet", "key")) and (f"-{SEEDS[0]}-" in path.name
+                                                       or "-parts-" in path.name):
             page = context.new_page()
             page.goto(path.as_uri())
-            if path.name.endswith("-zh.html"):
+            if path.name.endswith("-zh.html") or "-parts-" in path.name:
                 page.screenshot(path=str(ARTIFACTS / f"conformance-{path.stem}.png"))
             violations = run_axe(page, axe_source)
             if violations:

@@ -1,5 +1,6 @@
-"""Every QTI 2.1 package validated against the IMS QTI 2.1 XML Schema: items, the
-assessmentTest of a quiz made with --variants, and the manifest (IMS Content Packaging 1.1).
+"""Every QTI 2.1 package validated against the IMS QTI 2.1 XML Schema: items (multi-part
+questions among them), the assessmentTest of a quiz made with --variants, and the manifest
+(IMS Content Packaging 1.1).
 
 The schema set (``qtiv2p1/imsqti_v2p1.xsd`` with its imports: ``w3/xml.xsd``,
 ``w3/XInclude.xsd``, ``w3/mathml2/``, ``apipv1p0/``; and ``imscp_v1p1.xsd``) is not in this
@@ -14,9 +15,11 @@ from __future__ import annotations
 
 import copy
 import zipfile
+from dataclasses import replace
 
 import pytest
 from consumers import SEEDS, qti_schemas
+from multipart_quiz import multipart_quiz
 
 from quizgen.export import export
 from quizgen.lms_variants import add_variants
@@ -46,6 +49,15 @@ def packages(big_quizzes, tmp_path_factory):
                 name = f"qti-{seed}-{variants}v-{lang}-{numeric}-{expression}.zip"
                 made[name] = export(source, "qti", folder / name, lang=lang, numeric=numeric,
                                     expression=expression)
+    # multi-part questions: one item with an interaction per part; with a second variant of
+    # a slot, the test selects one of the two items
+    parts = multipart_quiz()
+    second = replace(parts.questions[1], id="q2.v2")
+    for variants, source in ((1, parts), (2, replace(parts, variants={"q2": [second]}))):
+        for lang, numeric, expression in MODES:
+            name = f"qti-parts-{variants}v-{lang}-{numeric}-{expression}.zip"
+            made[name] = export(source, "qti", folder / name, lang=lang, numeric=numeric,
+                                expression=expression)
     return made
 
 
