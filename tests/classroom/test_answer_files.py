@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from quizgen.batch import MAX_FIELD, grade_answer, read_submission_batch
+from quizgen.batch import MAX_FIELD, answer_ids, grade_answer, read_submission_batch
 from quizgen.model import Question, Quiz
 from quizgen.spreadsheet import FORMULA_START, SIGNS, is_plain_number
 
@@ -155,13 +155,13 @@ def test_every_csv_quizgen_writes_is_formula_safe(tmp_path):
                "--out", out)
     assert made.returncode == 0, made.stderr
     assert stat.S_IMODE((out / "tokens.csv").stat().st_mode) == 0o600
-    ids = [q["id"] for q in json.loads((out / "quiz.json").read_text())["questions"]]
+    ids = answer_ids(Quiz.load(out / "quiz.json"))  # "q1.a", ... for a question in parts
     answers = tmp_path / "answers.csv"
     with answers.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["student", *ids])
         for i, text in enumerate(HOSTILE):
-            w.writerow([f"s{i}", text, text])
+            w.writerow([f"s{i}", *([text] * len(ids))])
     results = tmp_path / "results.csv"
     graded = run("grade", out / "quiz.json", answers, "--out", results, "--db",
                  out / "gradebook.sqlite")
