@@ -107,7 +107,7 @@ def _tells_apart(a: Question, b: Question) -> bool:
 
 def add_variants(quiz: Quiz, count: int, notes: list[str] | None = None) -> Quiz:
     """The quiz with ``count`` variants per slot (its own question first), drawn from each
-    slot's family at the slot's difficulty; a slot whose family has fewer distinct variants
+    slot's family at the slot's difficulty and asked in the slot's parts; a slot whose family has fewer distinct variants
     holds them all, with a sentence in ``notes``. Needs the question bank."""
     from question_bank import families
 
@@ -129,7 +129,8 @@ def add_variants(quiz: Quiz, count: int, notes: list[str] | None = None) -> Quiz
                 fingerprint = _fingerprint(candidate)
                 repeats = fingerprint in fingerprints or (
                     draw < MAX_DRAWS // 2 and fingerprint in taken)
-                if not repeats and all(_tells_apart(candidate, q) for q in mine):
+                if (not repeats and candidate.same_parts(slot)
+                        and all(_tells_apart(candidate, q) for q in mine)):
                     found = candidate
                     break
             if found is None:

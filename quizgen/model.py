@@ -95,6 +95,11 @@ class Question:
         """The answer keys of this question: its own id, or "<id>.<part>" for each part."""
         return [f"{self.id}.{p.id}" for p in self.parts] if self.parts else [self.id]
 
+    def same_parts(self, other: Question) -> bool:
+        """Asked in the same parts as ``other`` (none, or the same part ids in order): variants
+        of one slot must be, so that one set of answer columns serves them all."""
+        return [p.id for p in self.parts] == [p.id for p in other.parts]
+
 
 @dataclass
 class Quiz:

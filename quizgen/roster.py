@@ -174,10 +174,12 @@ def student_questions(base: Quiz, student_id: str, *, shuffle: bool = False) -> 
     seen: set[str] = set()
     for position, q in enumerate(base.questions):
         family = bank[q.family]
-        for attempt in range(MAX_RESAMPLES):  # no two identical questions on one sheet
+        # No two identical questions on one sheet; a slot asked in parts is asked in the same
+        # parts on every sheet, so one answer file (columns q3.a, q3.b) serves the class.
+        for attempt in range(MAX_RESAMPLES):
             rng = rng_for(base.seed, "student", student_id, position, q.family, attempt)
             question = build_question(family, rng, q.difficulty, qid=q.id)
-            if _fingerprint(question) not in seen:
+            if _fingerprint(question) not in seen and question.same_parts(q):
                 break
         seen.add(_fingerprint(question))
         questions.append(question)

@@ -5,9 +5,13 @@ the reference answer equals the family's independent SymPy closed form (and the 
 where the family has an ``oracle`` hook), that the key grades itself correct, that every named
 mistake grades incorrect with its own feedback, that numbers are finite, that both languages are
 present, and that every formula converts for every document export (all seeds of a family go
-through each writer as one quiz, in both languages). An expression question's closed form and
-stored key are also compared, at points inside the variables' domains, with the quantity the
-family's ``evaluate`` hook computes with ``reference/``.
+through each writer as one quiz, in both languages). A question asked in parts is checked part by
+part (:func:`part_problems`): each part's key grades correct and each of its mistakes incorrect
+with its own feedback, both languages are there, each dependent part's formula at the earlier
+keys gives its key, and the family's own (closed-form-checked) answer is one of the parts. An
+expression question's closed form and stored key are also compared, at points inside the
+variables' domains, with the quantity the family's ``evaluate`` hook computes with
+``reference/``.
 """
 
 from __future__ import annotations
@@ -76,6 +80,8 @@ def _oracle_value(family: Family, q: Question) -> Any:
 def check_question(family: Family, q: Question) -> list[str]:
     """Everything that can be wrong with one sampled question, as messages."""
     problems = []
+    if q.parts:
+        return part_problems(family, q)
     if q.kind in ("number", "vector"):
         got = _as_floats(q.answer)
         if not all(math.isfinite(x) for x in got):
@@ -106,6 +112,54 @@ def check_question(family: Family, q: Question) -> list[str]:
             verdict = grade_answer(q, _text(m.value), lang)
             if verdict.status != "incorrect" or verdict.feedback != m.feedback.get(lang):
                 problems.append(f"mistake {m.name!r} grades {verdict.status} ({lang})")
+    return problems
+
+
+def part_problems(family: Family, q: Question) -> list[str]:
+    """Everything that can be wrong with a question asked in parts, as messages."""
+    from .grading import check
+    from .multipart import follow_through_value, grade_part, grade_parts
+
+    problems = []
+    own = family.answer(q.params)  # the single answer of the same params, and its proof
+    closed = family.closed_form(q.params)
+    if not _close(_as_floats(own), _as_floats(closed.evalf(30) if hasattr(closed, "evalf")
+                                              else closed)):
+        problems.append(f"answer {own!r} != closed form {closed}")
+    oracle = _oracle_value(family, q)
+    if oracle is not None and not _close(_as_floats(own), _as_floats(oracle)):
+        problems.append(f"answer {own!r} != PyTorch oracle {oracle!r}")
+    numeric = [p for p in q.parts if p.kind in ("number", "vector")]
+    if not any(_close(_as_floats(p.answer), _as_floats(own)) for p in numeric):
+        problems.append(f"no part's key is the family's answer {own!r}")
+    keys = {p.id: p.answer for p in q.parts}
+    for p in q.parts:
+        if p.kind in ("number", "vector") and not all(map(math.isfinite, _as_floats(p.answer))):
+            problems.append(f"part {p.id}: non-finite answer {p.answer!r}")
+        if p.formula:
+            value = follow_through_value(p, keys)
+            if value is None or check(p.answer, _text(value), kind=p.kind,
+                                      **p.tolerance).status != "correct":
+                problems.append(f"part {p.id}: formula {p.formula!r} at the earlier keys gives "
+                                f"{value!r}, not its key {p.answer!r}")
+        for lang in ("en", "zh"):
+            if not p.prompt.get(lang, "").strip() or not p.solution.get(lang):
+                problems.append(f"part {p.id}: missing {lang} prompt or solution")
+            verdict = grade_part(p, _text(p.answer), lang)
+            if verdict.status != "correct":
+                problems.append(f"part {p.id}: key {p.answer!r} grades {verdict.status}: "
+                                f"{verdict.feedback}")
+            for m in p.mistakes:
+                verdict = grade_part(p, _text(m.value), lang)
+                if verdict.status != "incorrect" or verdict.feedback != m.feedback.get(lang):
+                    problems.append(f"part {p.id}: mistake {m.name!r} grades {verdict.status} "
+                                    f"({lang})")
+    verdicts = grade_parts(q, {p.id: _text(p.answer) for p in q.parts})
+    if any(v.status != "correct" or v.method == "follow-through" for v in verdicts.values()):
+        problems.append("the whole key does not grade correct part by part")
+    for lang in ("en", "zh"):
+        if not q.prompt.get(lang, "").strip() or not q.solution.get(lang):
+            problems.append(f"missing {lang} prompt or solution")
     return problems
 
 

@@ -22,8 +22,8 @@ from quizgen.sampling import build_question, make_quiz, rng_for
 FAMILY_SEEDS = range(6)  # two variants of each difficulty
 
 QUIZZES = {  # (topic, seed, count, lang) -> digest of quiz.json without its version stamp
-    ("all", 0, 40, "en"): "0c29f4b2a0ba1ae3",
-    ("all", 1, 40, "zh"): "b15725115edd449d",
+    ("all", 0, 40, "en"): "9a19d24248e7748e",
+    ("all", 1, 40, "zh"): "3b26e8102395059b",
     ("optimizers", 3, 12, "en"): "46c875022e324f1f",
     ("schedules", 9, 12, "zh"): "bf48056cd444bc8b",
 }
@@ -31,7 +31,7 @@ VARIANTS = "3d913f358cc6f014"
 FAMILIES = {  # six variants (two per difficulty) of each family
     "architecture.concepts": "cab6f9effa5923b8",
     "averaging.concepts": "3377485a1823cb39",
-    "averaging.distillation": "df2cbf558e293fa7",
+    "averaging.distillation": "f962e62d1e873e22",
     "averaging.effective_window": "f2c9a2ea26259bac",
     "averaging.ema": "9150ad9cdad091bb",
     "averaging.ewc_penalty": "e06882eaf87931a5",
@@ -39,7 +39,7 @@ FAMILIES = {  # six variants (two per difficulty) of each family
     "averaging.weight_average": "754db95515024571",
     "calculus.concepts": "af15befff5e127b0",
     "calculus.directional_derivative": "a6b436c51a53d858",
-    "calculus.gradient_descent_step": "caaa20e9539fc2db",
+    "calculus.gradient_descent_step": "27ea148a5a60706e",
     "calculus.gradient_vector": "09560d7de11bca73",
     "calculus.steepest_ascent": "a2e7e91cf0e547b2",
     "clipping.clip_grad_norm": "9235e8ff653515cc",
@@ -49,7 +49,7 @@ FAMILIES = {  # six variants (two per difficulty) of each family
     "gan.concepts": "501d86a722b5515d",
     "gan.pixel_normalization": "f89cad2df0fa8ade",
     "gan.soft_label_bce": "8028c36523199960",
-    "gan.wgan_gp_penalty": "85182ae5d1899f6f",
+    "gan.wgan_gp_penalty": "cf59f92ce7992bad",
     "hyperparameters.concepts": "5182ea677d056f77",
     "hyperparameters.grid_search_size": "cb88bed099d1cda1",
     "hyperparameters.random_search_hits": "072a0a1f1abdf640",
@@ -59,7 +59,7 @@ FAMILIES = {  # six variants (two per difficulty) of each family
     "initialization.xavier_variance": "9528884d4d40fbe7",
     "initialization.zero_init_symmetry": "380f3f1576b998c1",
     "normalization.batchnorm_eval": "196b5825fad5d350",
-    "normalization.batchnorm_train": "bbc96c6ccfe125fd",
+    "normalization.batchnorm_train": "d639d70b7847225a",
     "normalization.bn_param_count": "a22e0b497cec3296",
     "normalization.concepts": "3390565c65ac185f",
     "normalization.instance_norm_stats": "927d26af65af2c95",
@@ -69,15 +69,15 @@ FAMILIES = {  # six variants (two per difficulty) of each family
     "optimizers.adafactor_factored": "23b6f746bd26f4fa",
     "optimizers.adagrad_step": "7713a2277e9a3cf4",
     "optimizers.adam_constant_gradient": "37ddf9158deb8bc9",
-    "optimizers.adam_step": "4f59059cf24b631c",
+    "optimizers.adam_step": "ffd5a13f232b37c7",
     "optimizers.adamw_vs_adam": "2ddbf1093490ef4b",
     "optimizers.concepts": "232dfedf177b3c29",
     "optimizers.optimizer_state_memory": "38cf37cfb1634b03",
     "optimizers.rmsprop_step": "44a485de46b226a1",
     "optimizers.schedulefree_sgd": "c294e7dc28ac883b",
-    "optimizers.sgd_momentum": "3db735c5d6c7d668",
+    "optimizers.sgd_momentum": "7abb2232f8976118",
     "schedules.concepts": "f6036ad8a40d4b9c",
-    "schedules.cosine_annealing": "d32be2fe311caecb",
+    "schedules.cosine_annealing": "5f659ff6bf12dec1",
     "schedules.exponential_lr": "8df05c01c10d4469",
     "schedules.gd_quadratic": "bde013eeaee09a68",
     "schedules.gd_regime": "845a300af6222bb1",
@@ -89,7 +89,7 @@ FAMILIES = {  # six variants (two per difficulty) of each family
     "spectral.concepts": "2b794b1a36fff3a3",
     "spectral.exact_sigma": "f13fa0c8a80dd74b",
     "spectral.normalized_weight": "ab5a944ab43ea717",
-    "spectral.power_iteration": "50f666b9db4b10f0",
+    "spectral.power_iteration": "7b788cb0fcdb81a4",
 }
 
 

@@ -11,7 +11,8 @@ and the CE is at temperature 1.
 Difficulty 1: the teacher's soft targets (a vector). 2: the soft term :math:`T^2\,\mathrm{KL}`
 for one sample. 3: the whole loss for one sample, or the batch mean over two samples; or, half
 the time at difficulty 2, the soft term's gradient with respect to a student logit as a formula,
-T (q_i - p_i).
+T (q_i - p_i). Half of the difficulty-3 variants ask the loss for one sample in parts: p^T, q^T,
+the KL, the soft term T^2 KL from it, the hard cross-entropy, and the loss from those two.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import sympy as sp
 import torch
 import torch.nn.functional as F
 
-from question_bank import _formula
+from question_bank import _formula, _parts
 from question_bank._format import num, row
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -47,6 +48,11 @@ def _logits(rng: random.Random) -> list[int]:
 def sample(rng: random.Random, difficulty: int) -> dict:
     if difficulty == 2 and rng.random() < 0.5:
         return {"formula": True, "ask": "soft_gradient"}
+    if _parts.chosen(rng, difficulty):  # one sample's loss, every value
+        while True:
+            params = sample(rng, 1)
+            if len(params["labels"]) == 1:
+                return {**params, "ask": "loss", "parts": True}
     batch = 2 if difficulty == 3 and rng.random() < 0.5 else 1
     while True:
         params = {
@@ -167,6 +173,8 @@ def prompt(params: dict, lang: str) -> str:
                 f"distillation temperature $T = {temp}$, compute the soft targets "
                 f"$p^T = \\text{{softmax}}(z_t / T)$ (a vector, at least 5 significant figures).")
     data = _samples_text(params, lang)
+    if params.get("parts"):
+        return _parts.stem(_parts_setup(params), 6, lang)
     kl = "T^2 \\cdot \\text{KL}(p^T \\lVert q^T)"
     defs = ("p^T = \\text{softmax}(z_t / T)", "q^T = \\text{softmax}(z_s / T)")
     code = ("F.kl_div(F.log_softmax(z_s / T), F.softmax(z_t / T), reduction='batchmean') "
@@ -385,3 +393,79 @@ def _formula_solution(params: dict, lang: str) -> list[str]:
 def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
     return [("missing_t2", (Q - P) / T_SYMBOL), ("chain_rule_missed", T_SYMBOL**2 * (Q - P)),
             ("gradient_sign", T_SYMBOL * (P - Q))]
+
+
+# -- the variant in parts: p^T, q^T, KL, T^2 KL, CE, the loss ------------------------------------
+def _parts_setup(params: dict) -> dict[str, str]:
+    temp, a = params["T"], num(params["alpha"])
+    kl = "T^2 \\cdot \\text{KL}(p^T \\lVert q^T)"
+    loss = f"L = \\alpha \\cdot {kl} + (1 - \\alpha) \\cdot \\text{{CE}}(z_s, y)"
+    return {
+        "en": f"Knowledge distillation at temperature $T = {temp}$ with $\\alpha = {a}$: "
+              f"{_samples_text(params, 'en')}. The loss is ${loss}$ (PyTorch's convention: "
+              f"F.kl_div(F.log_softmax(z_s / T), F.softmax(z_t / T), reduction='batchmean'), "
+              f"$\\alpha$ weights the soft term, and the hard term is F.cross_entropy at "
+              f"temperature 1), with $p^T = \\text{{softmax}}(z_t / T)$ and "
+              f"$q^T = \\text{{softmax}}(z_s / T)$. Natural logs; give every value to at least "
+              f"5 significant figures.",
+        "zh": f"知识蒸馏，温度 $T = {temp}$，$\\alpha = {a}$，{_samples_text(params, 'zh')}。"
+              f"损失为 ${loss}$（PyTorch 约定：F.kl_div(F.log_softmax(z_s / T), "
+              f"F.softmax(z_t / T), reduction='batchmean')，$\\alpha$ 加权软损失，硬损失是温度 1 "
+              f"下的 F.cross_entropy），其中 $p^T = \\text{{softmax}}(z_t / T)$，"
+              f"$q^T = \\text{{softmax}}(z_s / T)$。自然对数；每个值保留至少 5 位有效数字。",
+    }
+
+
+def parts(params: dict) -> list[_parts.Part] | None:
+    """p^T and q^T (vectors), the KL, T^2 KL from (c), the hard CE, the loss from (d), (e)."""
+    if not params.get("parts"):
+        return None
+    r, temp, alpha, lit, mk = _result(params), params["T"], params["alpha"], _parts.lit, _parts.mistake
+    (zt,), (zs,), (y,) = params["teacher"], params["student"], params["labels"]
+    p, q = r.teacher_probs[0].tolist(), r.student_log_probs[0].exp().tolist()
+    kl, soft, hard, loss = (v.item() for v in (r.kl, r.soft_loss, r.hard_loss, r.loss))
+    tol, fb = tolerance(params), FEEDBACK
+    lines = {lang: solution(params, lang) for lang in ("en", "zh")}
+    swapped = sum(qi * math.log(qi / pi) for pi, qi in zip(p, q))
+    cross = -sum(pi * math.log(qi) for pi, qi in zip(p, q))
+    hot = -math.log(_soft(zs, temp)[y])
+    return [
+        _parts.part(0, {"en": "the teacher's soft targets $p^T$ (a vector).",
+                        "zh": "教师的软目标 $p^T$（向量）。"},
+                    p, row(p, 8), tol, {k: v[:1] for k, v in lines.items()},
+                    [mk("no_temperature", _soft(zt, 1), fb["no_temperature"]),
+                     mk("times_temperature", _soft(zt, 1 / temp), fb["times_temperature"])],
+                    kind="vector"),
+        _parts.part(1, {"en": "the student's soft distribution $q^T$ (a vector).",
+                        "zh": "学生的软分布 $q^T$（向量）。"},
+                    q, row(q, 8), tol, {k: v[1:2] for k, v in lines.items()},
+                    [mk("t_one_side", _soft(zs, 1), fb["t_one_side"])], kind="vector"),
+        _parts.part(2, {"en": "$\\text{KL}(p^T \\lVert q^T)$, from (a) and (b).",
+                        "zh": "$\\text{KL}(p^T \\lVert q^T)$（由 (a)、(b) 得到）。"},
+                    kl, num(kl, 8), tol,
+                    _parts.both(f"$\\text{{KL}} = \\sum_c p_c (\\ln p_c - \\ln q_c) = "
+                                f"{num(kl, 8)}$"),
+                    [mk("kl_swapped", swapped, fb["kl_swapped"]),
+                     mk("soft_cross_entropy", cross, fb["soft_cross_entropy"])]),
+        _parts.part(3, {"en": "the soft term $T^2 \\cdot \\text{KL}$, from (c).",
+                        "zh": "软损失 $T^2 \\cdot \\text{KL}$（由 (c) 得到）。"},
+                    soft, num(soft, 8), tol,
+                    _parts.both(f"$T^2 \\cdot \\text{{KL}} = {temp}^2 \\cdot {num(kl, 8)} = "
+                                f"{num(soft, 8)}$"),
+                    [mk("missing_t2", kl, fb["missing_t2"])],
+                    uses=["c"], formula=f"{temp}^2*c"),
+        _parts.part(4, {"en": "the hard term $\\text{CE}(z_s, y)$.",
+                        "zh": "硬损失 $\\text{CE}(z_s, y)$。"},
+                    hard, num(hard, 8), tol,
+                    _parts.both(f"$\\text{{CE}}(z_s, y) = -\\ln \\text{{softmax}}(z_s)_{{{y}}} = "
+                                f"{num(hard, 8)}$"),
+                    [mk("t_in_hard", hot, fb["t_in_hard"])]),
+        _parts.part(5, {"en": "the loss $L$, from (d) and (e).",
+                        "zh": "损失 $L$（由 (d)、(e) 得到）。"},
+                    loss, num(loss, 8), tol,
+                    _parts.both(f"$L = {num(alpha)} \\cdot {num(soft, 8)} + (1 - {num(alpha)}) "
+                                f"\\cdot {num(hard, 8)} = {num(loss, 8)}$"),
+                    [mk("alpha_on_hard", (1 - alpha) * soft + alpha * hard,
+                        fb["alpha_on_hard"])],
+                    uses=["d", "e"], formula=f"{lit(alpha)}*d + (1 - {lit(alpha)})*e"),
+    ]

@@ -9,7 +9,9 @@ correction :math:`\hat\theta_t = \bar\theta_t/(1-\beta^t)` after 2 or 3 values. 
 its first ``update_parameters`` call copies the model (no zero start, no bias), later calls
 lerp; the answer is the averaged parameter (a vector). At difficulty 2 and 3, two questions in
 five ask instead for a formula: the average after k updates with a constant input c, from zero
-(raw or bias-corrected) or from a start value a.
+(raw or bias-corrected) or from a start value a. Half of the other difficulty-3 variants ask the
+zero-started, bias-corrected average of three values in parts: the average after each value, each
+from the one before, then the corrected value.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import torch
 from torch.optim.swa_utils import AveragedModel as TorchAveragedModel
 from torch.optim.swa_utils import get_ema_multi_avg_fn
 
-from question_bank import _formula
+from question_bank import _formula, _parts
 from question_bank._format import nonzero, num, par, row
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -38,6 +40,10 @@ def sample(rng: random.Random, difficulty: int) -> dict:
         start = rng.choice(["zero", "zero", "value"])
         return {"formula": True, "start": start,
                 "corrected": start == "zero" and rng.random() < 0.5}
+    if _parts.chosen(rng, difficulty):  # three values, zero start, corrected: every average
+        return {"values": [nonzero(rng, -2, 6, 1) for _ in range(3)],
+                "decay": rng.choice([0.9, 0.8, 0.75, 0.6]),
+                "start": "zero", "corrected": True, "torch": False, "parts": True}
     if difficulty == 1:
         return {"values": [nonzero(rng, -2, 6, 1) for _ in range(3)],
                 "decay": rng.choice([0.9, 0.8, 0.75, 0.6]),
@@ -164,6 +170,8 @@ def prompt(params: dict, lang: str) -> str:
         return _formula_prompt(params, lang)
     beta, k, values = num(params["decay"]), len(params["values"]), _values_tex(params, lang)
     rule = "\\bar\\theta_t = \\beta \\bar\\theta_{t-1} + (1 - \\beta) \\theta_t"
+    if params.get("parts"):
+        return _parts.stem(_parts_setup(params, rule), 4, lang)
     if params["torch"]:
         if lang == "zh":
             return (f"用 torch.optim.swa_utils.AveragedModel(model, multi_avg_fn="
@@ -389,3 +397,57 @@ def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
         found += [("start_dropped", (1 - BETA**K) * C),
                   ("off_by_one", _unrolled(params, BETA, K - 1))]
     return found
+
+
+# -- the variant in parts: the average after each of three values, then the corrected one -------
+def _parts_setup(params: dict, rule: str) -> dict[str, str]:
+    beta = num(params["decay"])
+    return {
+        "en": f"An exponential moving average with decay $\\beta = {beta}$ (the weight of the "
+              f"old average, as in PyTorch's get_ema_multi_avg_fn: ${rule}$) runs over {_values_tex(params, 'en')}. It starts from "
+              f"zero, $\\bar\\theta_0 = 0$, and is bias-corrected as in Adam: "
+              f"$\\hat\\theta_t = \\bar\\theta_t / (1 - \\beta^t)$. Give every value to at "
+              f"least 5 significant figures.",
+        "zh": f"对序列 {_values_tex(params, 'zh')} 做指数移动平均，衰减系数 $\\beta = {beta}$"
+              f"（$\\beta$ 是旧平均值的权重，与 PyTorch 的 get_ema_multi_avg_fn 一致：${rule}$），从零开始，$\\bar\\theta_0 = 0$，并像 "
+              f"Adam 一样做偏差校正：$\\hat\\theta_t = \\bar\\theta_t / (1 - \\beta^t)$。"
+              f"每个值保留至少 5 位有效数字。",
+    }
+
+
+def parts(params: dict) -> list[_parts.Part] | None:
+    """The average after each value, each from the one before, then the corrected average."""
+    if not params.get("parts"):
+        return None
+    beta, values, lit = params["decay"], params["values"], _parts.lit
+    averages, k = _averages(params), len(values)
+    corrected = history(params)[-1]
+    tol, mk, fb = tolerance(params), _parts.mistake, FEEDBACK
+    lines = solution(params, "en")
+    result = []
+    for t, (value, average) in enumerate(zip(values, averages)):
+        previous = averages[t - 1] if t else 0.0
+        used = IDS_BEFORE[t]
+        result.append(_parts.part(
+            t, {"en": f"the average $\\bar\\theta_{{{t + 1}}}$"
+                      + (f", from ({used})." if used else "."),
+                "zh": f"平均值 $\\bar\\theta_{{{t + 1}}}$"
+                      + (f"（由 ({used}) 得到）。" if used else "。")},
+            average, num(average, 8), tol, _parts.both(lines[t]),
+            [mk("swapped_decay", (1 - beta) * previous + beta * value, fb["swapped_decay"])]
+            + ([] if t else [mk("copied_first", value, fb["copied_first"])]),
+            uses=[used] if used else [],
+            formula=f"{lit(beta)}*{used} + (1 - {lit(beta)})*{lit(value)}" if used else ""))
+    last = _parts.IDS[k - 1]
+    result.append(_parts.part(
+        k, {"en": f"the bias-corrected average $\\hat\\theta_{{{k}}}$, "
+                  f"from ({last}).",
+            "zh": f"偏差校正后的平均值 $\\hat\\theta_{{{k}}}$（由 ({last}) 得到）。"},
+        corrected, num(corrected, 8), tol, _parts.both(lines[k]),
+        [mk("no_bias_correction", averages[-1], fb["no_bias_correction"]),
+         mk("off_by_one", averages[-1] / (1 - beta ** (k - 1)), fb["off_by_one"])],
+        uses=[last], formula=f"{last}/(1 - {lit(beta)}^{k})"))
+    return result
+
+
+IDS_BEFORE = ["", "a", "b"]  # the part each average follows from

@@ -2,7 +2,8 @@ r"""One or two gradient-descent steps on f(x, y): :math:`p \leftarrow p - \eta\,
 
 Difficulty 1: a quadratic f, one step. 2: f from the full grammar (trigonometric and
 exponential terms too), one step. 3: a quadratic f, two steps, the gradient re-evaluated at the
-new point before the second. The gradient is ``reference.calculus.gradient`` (torch.autograd)
+new point before the second; half the time asked in parts: the coordinates of p_1, the partials
+at p_1 (formulas in those coordinates), then p_2 from all four. The gradient is ``reference.calculus.gradient`` (torch.autograd)
 and the update ``reference.optim.sgd_step`` (plain SGD: no momentum, no weight decay).
 """
 
@@ -13,6 +14,7 @@ import random
 import sympy as sp
 import torch
 
+from question_bank import _formula, _parts
 from question_bank._format import num, row
 from question_bank._memo import per_variant
 from question_bank.calculus._functions import (
@@ -41,6 +43,7 @@ LEARNING_RATES = (0.05, 0.1, 0.1, 0.2, 0.25, 0.5)
 
 def sample(rng: random.Random, difficulty: int) -> dict:
     steps = 2 if difficulty == 3 else 1
+    in_parts = _parts.chosen(rng, difficulty)
     while True:
         if difficulty == 2:
             terms = sample_terms(rng, transcendental=True)
@@ -48,8 +51,9 @@ def sample(rng: random.Random, difficulty: int) -> dict:
             terms = sample_terms(rng, transcendental=False, pool=QUADRATIC)
         point = [rng.randint(-2, 2), rng.randint(-2, 2)]
         if any(g != 0 for g in exact_gradient(terms, point)):
-            return {"terms": terms, "point": point, "lr": rng.choice(LEARNING_RATES),
-                    "steps": steps}
+            params = {"terms": terms, "point": point, "lr": rng.choice(LEARNING_RATES),
+                      "steps": steps}
+            return {**params, "parts": True} if in_parts else params
 
 
 @per_variant
@@ -110,6 +114,8 @@ def prompt(params: dict, lang: str) -> str:
     f = tex(function(params["terms"]))
     x0, y0 = params["point"]
     lr, k = num(params["lr"]), params["steps"]
+    if params.get("parts"):
+        return _parts.stem(_parts_setup(params), 5, lang)
     if lang == "zh":
         steps = "一步" if k == 1 else "两步（每一步都在当前点重新计算梯度）"
         target = "$p_1$" if k == 1 else "$p_2$"
@@ -187,3 +193,77 @@ def mistakes(params: dict) -> list[Mistake]:
         found += [("stale_gradient", descend(stale=True)),
                   ("one_step_only", run(params)[0].param.tolist())]
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]
+
+
+# -- the variant in parts: x_1, y_1, the partials at p_1, p_2 -------------------------------------
+A, B = sp.symbols("a b", real=True)
+
+
+def _parts_setup(params: dict) -> dict[str, str]:
+    f, (x0, y0), lr = tex(function(params["terms"])), params["point"], num(params["lr"])
+    return {
+        "en": f"Gradient descent (torch.optim.SGD without momentum) minimizes "
+              f"$f(x, y) = {f}$ with $p_{{t+1}} = p_t - \\eta \\nabla f(p_t)$ (PyTorch's "
+              f"convention: the gradient recomputed at the current point before each step), "
+              f"learning rate $\\eta = {lr}$, from "
+              f"$p_0 = ({x0}, {y0})$. Give every value to at least 6 significant figures.",
+        "zh": f"用梯度下降（torch.optim.SGD，不带动量）最小化 $f(x, y) = {f}$："
+              f"$p_{{t+1}} = p_t - \\eta \\nabla f(p_t)$（PyTorch 约定：每一步都在当前点重新计算"
+              f"梯度），学习率 $\\eta = {lr}$，起点 "
+              f"$p_0 = ({x0}, {y0})$。每个值保留至少 6 位有效数字。",
+    }
+
+
+def parts(params: dict) -> list[_parts.Part] | None:
+    """x_1 and y_1; df/dx and df/dy at p_1, each a formula in (a), (b); p_2 from all four."""
+    if not params.get("parts"):
+        return None
+    first, second = run(params)
+    (x1, y1), (gx, gy), p2 = first.param.tolist(), second.grad.tolist(), second.param.tolist()
+    g0, lr, lit = first.grad.tolist(), params["lr"], _parts.lit
+    tol, mk, fb = tolerance(params), _parts.mistake, FEEDBACK
+    lines = solution(params, "en")
+    fx, fy = partials(params["terms"])
+
+    def at_p1(expr: sp.Expr) -> tuple[list[str], str]:
+        """The partial in the earlier parts' ids, and those ids (none for a constant)."""
+        expr = sp.expand(expr.xreplace({x: A, y: B}))
+        uses = [s.name for s in (A, B) if s in expr.free_symbols]
+        return uses, _formula.text(expr) if uses else ""
+
+    def coordinate(i: int, name: str, value: float, zh: str) -> _parts.Part:
+        start = params["point"][i]
+        return _parts.part(
+            i, {"en": f"the coordinate ${name}_1$ of $p_1$.",
+                "zh": f"$p_1$ 的{zh}坐标 ${name}_1$。"},
+            value, num(value, 8), tol, _parts.both(*lines[:3]),
+            [mk("ascent", start + lr * g0[i], fb["ascent"]),
+             mk("no_learning_rate", start - g0[i], fb["no_learning_rate"])])
+
+    def partial(i: int, name: str, value: float, expr: sp.Expr) -> _parts.Part:
+        uses, formula = at_p1(expr)
+        ids = {"en": " and ".join(f"({u})" for u in uses), "zh": "、".join(f"({u})" for u in uses)}
+        return _parts.part(
+            i + 2, {"en": f"the partial derivative "
+                          f"$\\partial f / \\partial {name}$ at $p_1$"
+                          + (f", from {ids['en']}." if uses else "."),
+                    "zh": f"$p_1$ 处的偏导数 "
+                          f"$\\partial f / \\partial {name}$"
+                          + (f"（由 {ids['zh']} 得到）。" if uses else "。")},
+            value, num(value, 8), tol,
+            _parts.both(f"$\\partial f / \\partial {name} = {tex(expr)}$", lines[3]),
+            [mk("stale_gradient", g0[i], fb["stale_gradient"])], uses=uses, formula=formula)
+
+    return [
+        coordinate(0, "x", x1, " x "), coordinate(1, "y", y1, " y "),
+        partial(0, "x", gx, fx), partial(1, "y", gy, fy),
+        _parts.part(4, {"en": "the point $p_2$ (as a vector), from (a)–(d).",
+                        "zh": "点 $p_2$（写成向量，由 (a)–(d) 得到）。"},
+                    p2, row(p2, 8), tol, _parts.both(lines[4]),
+                    [mk("stale_gradient", [x1 - lr * g0[0], y1 - lr * g0[1]],
+                        fb["stale_gradient"]),
+                     mk("ascent", [x1 + lr * gx, y1 + lr * gy], fb["ascent"]),
+                     mk("one_step_only", [x1, y1], fb["one_step_only"])],
+                    uses=["a", "b", "c", "d"], kind="vector",
+                    formula=f"[a - {lit(lr)}*c, b - {lit(lr)}*d]"),
+    ]

@@ -3,7 +3,8 @@
 Difficulty 1: one gradient tensor, ask the clipped vector. 2: two tensors, ask the clip
 coefficient or the global norm. 3: three tensors, ask one tensor's clipped gradient. Half the
 time, difficulty 2 and 3 ask instead for the global norm or a tensor's clipped norm as a formula
-in the per-tensor norms a, b and max_norm tau. The
+in the per-tensor norms a, b and max_norm tau; and half of the rest of difficulty 3 is asked in
+parts: the total norm, the coefficient from it, and the clipped last tensor from that. The
 convention stated: the norm is taken over all tensors together, the coefficient is
 max_norm / (norm + 1e-6) capped at 1, and every tensor is multiplied by it.
 """
@@ -15,7 +16,7 @@ import random
 import sympy as sp
 import torch
 
-from question_bank import _formula
+from question_bank import _formula, _parts
 from question_bank._format import num, row
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -32,13 +33,15 @@ TORCH_EPS = 1e-6  # torch adds this to the norm before dividing
 def sample(rng: random.Random, difficulty: int) -> dict:
     if difficulty > 1 and rng.random() < 0.5:
         return {"formula": True, "ask": "total_norm" if difficulty == 2 else "clipped_norm"}
+    in_parts = _parts.chosen(rng, difficulty)
     n_tensors = difficulty
     sizes = [rng.randint(2, 3) for _ in range(n_tensors)]
     grads = [[rng.randint(-6, 6) for _ in range(n)] for n in sizes]
     while not any(any(g) for g in grads[-1:]):
         grads[-1] = [rng.randint(-6, 6) for _ in range(sizes[-1])]
     ask = {1: "clipped", 2: rng.choice(["coef", "total_norm"]), 3: "clipped"}[difficulty]
-    return {"grads": grads, "max_norm": rng.choice([1.0, 2.0, 5.0, 10.0]), "ask": ask}
+    params = {"grads": grads, "max_norm": rng.choice([1.0, 2.0, 5.0, 10.0]), "ask": ask}
+    return {**params, "parts": True} if in_parts else params
 
 
 def kind(params: dict) -> str:
@@ -101,6 +104,8 @@ def prompt(params: dict, lang: str) -> str:
         return _formula_prompt(params, lang)
     tensors, max_norm = _tensors_tex(params), num(params["max_norm"])
     last = NAMES[len(params["grads"]) - 1]
+    if params.get("parts"):
+        return _parts.stem(_parts_setup(params), 3, lang)
     if lang == "zh":
         what = {
             "clipped": f"裁剪后的 $g_{last}$（按分量写成向量）",
@@ -283,3 +288,53 @@ def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
     total = sp.sqrt(A**2 + B**2)
     return [("per_tensor", _clipped(A)), ("sum_of_norms", _clipped(A + B)),
             ("inverted", A * sp.Min(1, total / TAU))]
+
+
+# -- the variant in parts: total norm, coefficient, clipped last tensor ------------------------
+def _parts_setup(params: dict) -> dict[str, str]:
+    tensors, max_norm = _tensors_tex(params), num(params["max_norm"])
+    return {
+        "en": f"A model's parameter gradients are {tensors}. They are clipped with "
+              f"torch.nn.utils.clip_grad_norm_ and max_norm $\\tau = {max_norm}$ (PyTorch's "
+              f"convention: one global $L_2$ norm $\\lVert g \\rVert$ over all tensors "
+              f"together, coefficient $\\min(1, \\tau / (\\lVert g \\rVert + 10^{{-6}}))$, "
+              f"applied to every tensor). Give every value to at least 5 significant figures.",
+        "zh": f"一个模型的参数梯度为 {tensors}。用 torch.nn.utils.clip_grad_norm_ 裁剪，阈值 "
+              f"max_norm 为 $\\tau = {max_norm}$（PyTorch 约定：对所有张量一起计算全局 $L_2$ "
+              f"范数 $\\lVert g \\rVert$，系数为 "
+              f"$\\min(1, \\tau / (\\lVert g \\rVert + 10^{{-6}}))$，每个张量都乘以该系数）。"
+              f"每个值保留至少 5 位有效数字。",
+    }
+
+
+def parts(params: dict) -> list[_parts.Part] | None:
+    """The total norm, the coefficient from (a), the last tensor clipped by (b)."""
+    if not params.get("parts"):
+        return None
+    r, lit = _result(params), _parts.lit
+    last, name = params["grads"][-1], NAMES[len(params["grads"]) - 1]
+    steps = {lang: solution(params, lang) for lang in ("en", "zh")}
+
+    def wrong(ask: str) -> list[Mistake]:
+        return mistakes({**params, "ask": ask})
+
+    clipped = r.grads[-1].tolist()
+    return [
+        _parts.part(0, {"en": "the total norm $\\lVert g \\rVert$ (before clipping).",
+                        "zh": "裁剪前的全局范数 $\\lVert g \\rVert$。"},
+                    r.total_norm, num(r.total_norm, 8), tolerance(params),
+                    {lang: lines[:1] for lang, lines in steps.items()}, wrong("total_norm")),
+        _parts.part(1, {"en": "the clip coefficient the gradients are multiplied by, "
+                              "from (a).",
+                        "zh": "实际乘到梯度上的裁剪系数（由 (a) 得到）。"},
+                    r.clip_coef_clamped, num(r.clip_coef_clamped, 8), tolerance(params),
+                    {lang: lines[1:3] for lang, lines in steps.items()}, wrong("coef"),
+                    uses=["a"],
+                    formula=f"min(1, {lit(params['max_norm'])}/(a + {lit(TORCH_EPS)}))"),
+        _parts.part(2, {"en": f"the clipped gradient $g_{name}$ (as a vector), from (b).",
+                        "zh": f"裁剪后的 $g_{name}$（写成向量，由 (b) 得到）。"},
+                    clipped, row(clipped, 8), tolerance(params),
+                    _parts.both(f"$c \\cdot g_{name} = {row(clipped, 8)}$"), wrong("clipped"),
+                    uses=["b"], formula="[" + ", ".join(f"{lit(x)}*b" for x in last) + "]",
+                    kind="vector"),
+    ]

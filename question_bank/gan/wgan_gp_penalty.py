@@ -7,7 +7,9 @@ norm per sample.
 Difficulty 1: the interpolate :math:`\hat x` for a given :math:`\epsilon` (a vector), or the
 penalty of one sample with a given gradient. 2: the penalty of a batch of 2 or 3 samples with
 given gradients. 3: a small critic :math:`D(x) = w^\top x + c\,x_1^2` and two (real, fake) pairs
-with given :math:`\epsilon`: interpolate, differentiate, penalize.
+with given :math:`\epsilon`: interpolate, differentiate, penalize; half the time in parts: the
+first coordinate of each interpolate, the critic's gradient and its norm at each (formulas in that
+coordinate), and the penalty from the two norms.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import random
 import sympy as sp
 import torch
 
+from question_bank import _parts
 from question_bank._format import nonzero, num, row
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -47,12 +50,14 @@ def sample(rng: random.Random, difficulty: int) -> dict:
         batch = 1 if difficulty == 1 else rng.choice([2, 3])
         return {"ask": "penalty", "critic": "given", "grads": [_vector(rng) for _ in range(batch)],
                 "lam": lam}
-    return {"ask": "penalty", "critic": "quadratic",
-            "w": [nonzero(rng, -1.5, 1.5, 1) for _ in range(2)],
-            "c": rng.choice([-1, -0.5, 0.5, 1]),
-            "real": [_vector(rng, 2, -1, 1) for _ in range(2)],
-            "fake": [_vector(rng, 2, -1, 1) for _ in range(2)],
-            "eps": [rng.choice(EPSILONS) for _ in range(2)], "lam": lam}
+    in_parts = _parts.chosen(rng, difficulty)
+    params = {"ask": "penalty", "critic": "quadratic",
+              "w": [nonzero(rng, -1.5, 1.5, 1) for _ in range(2)],
+              "c": rng.choice([-1, -0.5, 0.5, 1]),
+              "real": [_vector(rng, 2, -1, 1) for _ in range(2)],
+              "fake": [_vector(rng, 2, -1, 1) for _ in range(2)],
+              "eps": [rng.choice(EPSILONS) for _ in range(2)], "lam": lam}
+    return {**params, "parts": True} if in_parts else params
 
 
 def kind(params: dict) -> str:
@@ -185,6 +190,8 @@ def prompt(params: dict, lang: str) -> str:
                  f"$\\hat x_b$ are {listed}")
         return (f"The WGAN-GP gradient penalty is ${GP}$ with $\\lambda = {lam}$, the norm taken "
                 f"per sample. {which}. Compute $GP$ (at least 5 significant figures).")
+    if params.get("parts"):
+        return _parts.stem(_parts_setup(params), 6, lang)
     critic = "D(x) = " + _polynomial(params)
     pairs = []
     for b in range(2):
@@ -308,3 +315,92 @@ def mistakes(params: dict) -> list[Mistake]:
         swapped = [sum(x * x for x in g) ** 0.5 for g in _grads_float(params, swap_eps=True)]
         found.append(("epsilon_swapped", lam * mean([(n - 1) ** 2 for n in swapped])))
     return [Mistake(n, v, FEEDBACK[n]) for n, v in found]
+
+
+# -- the variant in parts: x-hat_1's first coordinate, grad D and its norm there, the same for
+# sample 2, and the penalty ------------------------------------------------------------------
+def _parts_setup(params: dict) -> dict[str, str]:
+    critic, lam = "D(x) = " + _polynomial(params), params["lam"]
+    pairs = {lang: [] for lang in ("en", "zh")}
+    for b in range(2):
+        xr, xf, e = row(params["real"][b]), row(params["fake"][b]), num(params["eps"][b])
+        for lang in pairs:
+            pairs[lang].append(f"$x_{{\\text{{real}},{b + 1}}} = {xr}$, "
+                               f"$x_{{\\text{{fake}},{b + 1}}} = {xf}$, "
+                               f"$\\epsilon_{{{b + 1}}} = {e}$")
+    return {
+        "en": f"WGAN-GP with the critic ${critic}$. A batch holds two samples: "
+              f"{'; '.join(pairs['en'])}. With ${MIX}$ (each sample its own $\\epsilon$) the "
+              f"penalty is ${GP}$, $\\lambda = {lam}$, the norm taken per sample (as in "
+              f"Gulrajani et al. and the usual PyTorch code with torch.autograd.grad). Give "
+              f"every value to at least 5 significant figures.",
+        "zh": f"WGAN-GP：判别器为 ${critic}$。一个 batch 有两个样本：{'；'.join(pairs['zh'])}。"
+              f"按 ${MIX}$（每个样本用自己的 $\\epsilon$）取点，梯度惩罚为 ${GP}$，"
+              f"$\\lambda = {lam}$，范数对每个样本单独计算（与 Gulrajani 等人及常见的 PyTorch "
+              f"torch.autograd.grad 写法一致）。每个值保留至少 5 位有效数字。",
+    }
+
+
+def parts(params: dict) -> list[_parts.Part] | None:
+    """x-hat_{1,1}; grad D(x-hat_1) and its norm from (a); x-hat_{2,1}; the norm at x-hat_2
+    from (d); the penalty from (c) and (e). Only x_1 enters grad D = (w_1 + 2c x_1, w_2)."""
+    if not params.get("parts"):
+        return None
+    r, lit, mk, fb = run(params), _parts.lit, _parts.mistake, FEEDBACK
+    x_hat = r.interpolates.detach().tolist()
+    grads, norms = r.gradients.detach().tolist(), r.gradient_norms.detach().tolist()
+    penalty, lam = r.penalty.item(), params["lam"]
+    (w1, w2), c = params["w"], params["c"]
+    tol = tolerance(params)
+    slope = f"({lit(w1)} + {lit(2 * c)}*{{x}})"
+    norm_formula = f"sqrt({slope}^2 + {lit(w2)}^2)"
+    steps = solution(params, "en")
+
+    def coordinate(index: int, b: int) -> _parts.Part:
+        e, xr, xf = params["eps"][b], params["real"][b][0], params["fake"][b][0]
+        tag = f"{b + 1},1"
+        return _parts.part(
+            index, {"en": f"the first coordinate $\\hat x_{{{tag}}}$ of "
+                          f"$\\hat x_{b + 1}$.",
+                    "zh": f"$\\hat x_{b + 1}$ 的第一个坐标 "
+                          f"$\\hat x_{{{tag}}}$。"},
+            x_hat[b][0], num(x_hat[b][0], 8), tol, _parts.both(steps[b]),
+            [mk("epsilon_swapped", e * xf + (1 - e) * xr, fb["epsilon_swapped"]),
+             mk("midpoint", (xr + xf) / 2, fb["midpoint"])])
+
+    def norm(index: int, b: int, uses: str) -> _parts.Part:
+        return _parts.part(
+            index, {"en": f"the norm "
+                          f"$\\lVert \\nabla_{{\\hat x}} D(\\hat x_{b + 1}) \\rVert_2$, "
+                          f"from ({uses}).",
+                    "zh": f"范数 "
+                          f"$\\lVert \\nabla_{{\\hat x}} D(\\hat x_{b + 1}) \\rVert_2$"
+                          f"（由 ({uses}) 得到）。"},
+            norms[b], num(norms[b], 8), tol, _parts.both(steps[3 + b]),
+            uses=[uses], formula=norm_formula.format(x=uses))
+
+    def mean(xs):
+        return sum(xs) / len(xs)
+
+    return [
+        coordinate(0, 0),
+        _parts.part(1, {"en": "the critic's gradient $\\nabla_{\\hat x} D(\\hat x_1)$ "
+                              "(a vector), from (a).",
+                        "zh": "判别器在 $\\hat x_1$ 处的梯度 "
+                              "$\\nabla_{\\hat x} D(\\hat x_1)$（向量，由 (a) 得到）。"},
+                    grads[0], row(grads[0], 8), tol, _parts.both(steps[2], steps[3]),
+                    uses=["a"], kind="vector", formula=f"[{slope.format(x='a')}, {lit(w2)}]"),
+        norm(2, 0, "a"),
+        coordinate(3, 1),
+        norm(4, 1, "d"),
+        _parts.part(5, {"en": "the penalty $GP$, from (c) and (e).",
+                        "zh": "梯度惩罚 $GP$（由 (c)、(e) 得到）。"},
+                    penalty, num(penalty, 8), tol, _parts.both(steps[-2]),
+                    [mk("squared_norm", lam * mean([n * n for n in norms]), fb["squared_norm"]),
+                     mk("one_sided", lam * mean([max(0.0, n - 1) ** 2 for n in norms]),
+                        fb["one_sided"]),
+                     mk("no_lambda", mean([(n - 1) ** 2 for n in norms]), fb["no_lambda"]),
+                     mk("no_averaging", lam * sum((n - 1) ** 2 for n in norms),
+                        fb["no_averaging"])],
+                    uses=["c", "e"], formula=f"{lam}*((c - 1)^2 + (e - 1)^2)/2"),
+    ]

@@ -4,7 +4,9 @@ Difficulty 1: BatchNorm1d(1) on four values with the default state (gamma 1, bet
 running_mean 0, running_var 1); ask one normalized output or the new running_mean.
 2: the same layer with given gamma, beta and running statistics; ask an output, the new
 running_mean or the new running_var. 3: BatchNorm2d(2) on an input of shape (2, 2, 1, 2),
-statistics per channel over (N, H, W), m = 4; ask an output or a channel's new running_var.
+statistics per channel over (N, H, W), m = 4; ask an output or a channel's new running_var;
+or (half the time) the difficulty-2 layer asked in parts: mu_B, sigma_B^2 from it, x-hat and y
+for one sample, and both new running statistics, each from the earlier parts.
 
 PyTorch's conventions: the batch is normalized with the biased variance (divide by m), the
 running variance is updated with the unbiased one (divide by m - 1), and momentum = 0.1 is the
@@ -19,6 +21,7 @@ import random
 import sympy as sp
 import torch
 
+from question_bank import _parts
 from question_bank._format import num, par, row
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -38,6 +41,8 @@ RUNNING_VARS = (0.5, 0.8, 1.2, 2.0, 2.5)
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if _parts.chosen(rng, difficulty):  # the one-feature layer with a given state, every value
+        return {**sample(rng, 2), "ask": "output", "parts": True}
     two_d = difficulty == 3
     shape = [2, 2, 1, 2] if two_d else [4, 1]
     channels = shape[1]
@@ -218,6 +223,8 @@ def _ordinal(k: int) -> str:
 def prompt(params: dict, lang: str) -> str:
     layer, state = _layer(params), _state_text(params, lang)
     target = _target(params, lang)
+    if params.get("parts"):
+        return _parts.stem(_parts_setup(params), 6, lang)
     if lang == "zh":
         return (f"torch.nn.{layer}（eps $= 10^{{-5}}$，momentum $= 0.1$，即 PyTorch 的约定："
                 f"新的批统计量权重为 0.1）处于训练模式，{state}。输入是{_input_text(params, lang)}。"
@@ -341,3 +348,86 @@ def mistakes(params: dict) -> list[Mistake]:
         if len(params["shape"]) == 4:
             found.append(("bessel_over_n", 0.9 * old_var + 0.1 * var * 2))
     return [Mistake(name, value, FEEDBACK[name]) for name, value in found]
+
+
+# -- the variant in parts: mu_B, sigma_B^2, x-hat_i, y_i, running_mean, running_var -------------
+def _parts_setup(params: dict) -> dict[str, str]:
+    return {lang: (
+        f"torch.nn.{_layer(params)}（eps $= 10^{{-5}}$，momentum $= 0.1$，即 PyTorch 的约定："
+        f"用有偏方差（除以 $m$）归一化，用无偏方差（除以 $m - 1$）更新 running_var，新的批统计量"
+        f"权重为 0.1）处于训练模式，{_state_text(params, lang)}。输入是"
+        f"{_input_text(params, lang)}。每个值保留至少 6 位有效数字。" if lang == "zh" else
+        f"A torch.nn.{_layer(params)} (eps $= 10^{{-5}}$, momentum $= 0.1$; PyTorch's "
+        f"convention: the batch is normalized with the biased variance, divided by $m$, "
+        f"running_var is updated with the unbiased one, divided by $m - 1$, and the new batch "
+        f"statistic gets weight 0.1) is in training mode; {_state_text(params, lang)}. It "
+        f"receives {_input_text(params, lang)}. Give every value to at least 6 significant "
+        f"figures.") for lang in ("en", "zh")}
+
+
+def parts(params: dict) -> list[_parts.Part] | None:
+    """mu_B; sigma_B^2 from (a); x-hat_i from (a), (b); y_i from (c); the running mean from (a)
+    and the running variance from (b)."""
+    if not params.get("parts"):
+        return None
+    r, c, i, lit = run(params), params["channel"], params["index"], _parts.lit
+    plain = batch_norm(_tensor(params["x"]), None, None, training=True, eps=EPS)  # gamma 1, beta 0
+    values = _channel_values(params["x"], params["shape"])[c]
+    m, k = len(values), i + 1
+    mean, var = r.mean[c].item(), r.var[c].item()
+    x_hat, y = _output_entry(plain.output, params), _output_entry(r.output, params)
+    new_mean, new_var = r.running_mean[c].item(), r.running_var[c].item()
+    gamma, beta = params["gamma"][c], params["beta"][c]
+    old_mean, old_var = params["running_mean"][c], params["running_var"][c]
+    x_i, unbiased = values[i], var * m / (m - 1)
+    wrong = {name: (value, FEEDBACK[name]) for name, value, in [
+        ("unbiased_normalization", unbiased), ("biased_running_var", 0.9 * old_var + 0.1 * var)]}
+    tol, mk, fb = tolerance(params), _parts.mistake, FEEDBACK
+    steps = {lang: solution(params, lang) for lang in ("en", "zh")}
+    squares = " + ".join(f"({lit(v)} - a)^2" for v in values)
+    return [
+        _parts.part(0, {"en": "the batch mean $\\mu_B$.", "zh": "批均值 $\\mu_B$。"},
+                    mean, num(mean, 8), tol, {lang: lines[:1] for lang, lines in steps.items()}),
+        _parts.part(1, {"en": "the batch variance $\\sigma_B^2$ used to normalize, from (a).",
+                        "zh": "用于归一化的批方差 $\\sigma_B^2$（由 (a) 得到）。"},
+                    var, num(var, 8), tol, {lang: lines[1:2] for lang, lines in steps.items()},
+                    [mk("unbiased_normalization", *wrong["unbiased_normalization"])],
+                    uses=["a"], formula=f"({squares})/{m}"),
+        _parts.part(2, {"en": f"the normalized value $\\hat x_{{{k}}}$ of the "
+                              f"{_ordinal(k)} sample, from (a) and (b).",
+                        "zh": f"第 {k} 个样本归一化后的值 $\\hat x_{{{k}}}$（由 (a)、(b) 得到）。"},
+                    x_hat, num(x_hat, 8), tol,
+                    _parts.both(f"$\\hat x_{{{k}}} = \\frac{{{num(x_i)} - {par(mean)}}}"
+                                f"{{\\sqrt{{{num(var, 8)} + 10^{{-5}}}}}} = {num(x_hat, 8)}$"),
+                    [mk("unbiased_normalization", (x_i - mean) / (unbiased + EPS) ** 0.5,
+                        fb["unbiased_normalization"]),
+                     mk("running_stats_in_training", (x_i - old_mean) / (old_var + EPS) ** 0.5,
+                        fb["running_stats_in_training"])],
+                    uses=["a", "b"], formula=f"({lit(x_i)} - a)/sqrt(b + {lit(EPS)})"),
+        _parts.part(3, {"en": f"the output $y_{{{k}}}$, from (c).",
+                        "zh": f"输出 $y_{{{k}}}$（由 (c) 得到）。"},
+                    y, num(y, 8), tol,
+                    _parts.both(f"$y_{{{k}}} = {num(gamma)} \\cdot \\hat x_{{{k}}} + "
+                                f"{par(beta)} = {num(y, 8)}$"),
+                    [mk("no_affine", x_hat, fb["no_affine"])],
+                    uses=["c"], formula=f"{lit(gamma)}*c + {lit(beta)}"),
+        _parts.part(4, {"en": "the new running_mean, from (a).",
+                        "zh": "新的 running_mean（由 (a) 得到）。"},
+                    new_mean, num(new_mean, 8), tol,
+                    _parts.both(f"running\\_mean $= 0.9 \\cdot {par(old_mean)} + 0.1 \\cdot "
+                                f"{par(mean)} = {num(new_mean, 8)}$"),
+                    [mk("momentum_as_decay", 0.1 * old_mean + 0.9 * mean,
+                        fb["momentum_as_decay"]),
+                     mk("replaced_by_batch", mean, fb["replaced_by_batch"])],
+                    uses=["a"], formula=f"{lit(1 - MOMENTUM)}*{lit(old_mean)} + {lit(MOMENTUM)}*a"),
+        _parts.part(5, {"en": "the new running_var, from (b).",
+                        "zh": "新的 running_var（由 (b) 得到）。"},
+                    new_var, num(new_var, 8), tol,
+                    {lang: lines[-2:] for lang, lines in
+                     ((lang, solution({**params, "ask": "running_var"}, lang))
+                      for lang in ("en", "zh"))},
+                    [mk("biased_running_var", *wrong["biased_running_var"]),
+                     mk("replaced_by_batch", unbiased, fb["replaced_by_batch"])],
+                    uses=["b"],
+                    formula=f"{lit(1 - MOMENTUM)}*{lit(old_var)} + {lit(MOMENTUM)}*b*{m}/{m - 1}"),
+    ]

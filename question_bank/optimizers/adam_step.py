@@ -2,7 +2,8 @@
 
 Difficulty 1: the first step from zero state. 2: a step from given moments m, v after t steps.
 3: two consecutive steps, or the bias-corrected moment m-hat / v-hat after a step from given
-state. The convention stated to the student is PyTorch's: t counts from 1 and eps is added to
+state; or (half the time) one step from given state asked in parts: m_t, v_t, m-hat, v-hat and
+the new weight, each later part following from the earlier ones. The convention stated to the student is PyTorch's: t counts from 1 and eps is added to
 sqrt(v-hat), outside the square root.
 """
 
@@ -13,6 +14,7 @@ import random
 import sympy as sp
 import torch
 
+from question_bank import _parts
 from question_bank._format import nonzero, num, par
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -27,6 +29,8 @@ SYMBOL = {"theta": r"\theta", "m_hat": r"\hat{m}", "v_hat": r"\hat{v}"}
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if _parts.chosen(rng, difficulty):
+        return {**sample(rng, 2), "parts": True}  # one step from given state, every value
     params = {
         "theta": nonzero(rng, -2, 2, 2),
         "lr": rng.choice([1e-3, 5e-3, 1e-2, 5e-2, 0.1]),
@@ -108,6 +112,8 @@ def _givens(params: dict) -> str:
 
 
 def prompt(params: dict, lang: str) -> str:
+    if params.get("parts"):
+        return _parts.stem(_parts_setup(params), 5, lang)
     theta, t, grads = num(params["theta"]), params["t"], params["grads"]
     target = SYMBOL[params["ask"]]
     final_t = t + len(grads)
@@ -222,3 +228,98 @@ def mistakes(params: dict) -> list[Mistake]:
     if params["t"] > 0:
         names.append("t_from_zero")
     return [Mistake(n, _variant(params, **{n: True}), FEEDBACK[n]) for n in names]
+
+
+# -- the variant in parts: m_t, v_t, m-hat, v-hat, theta_t ---------------------------------------
+def _parts_setup(params: dict) -> dict[str, str]:
+    t, g = params["t"], params["grads"][0]
+    m, v = num(params["m"]), num(params["v"])
+    return {
+        "en": f"Adam (PyTorch's convention: steps count from $t = 1$, and $\\epsilon$ is added "
+              f"outside $\\sqrt{{\\hat v_t}}$) optimizes a scalar weight "
+              f"$\\theta_{{{t}}} = {num(params['theta'])}$. It has taken $t = {t}$ "
+              f"{'step' if t == 1 else 'steps'}: $m_{{{t}}} = {m}$, $v_{{{t}}} = {v}$. "
+              f"Hyper-parameters: {_givens(params)}. The gradient $g_{{{t + 1}}} = {num(g)}$ "
+              f"arrives.",
+        "zh": f"用 Adam（PyTorch 约定：步数 $t$ 从 1 开始计，$\\epsilon$ 加在 "
+              f"$\\sqrt{{\\hat v_t}}$ 之外）优化一个标量参数 "
+              f"$\\theta_{{{t}}} = {num(params['theta'])}$。已经更新过 $t = {t}$ 步："
+              f"$m_{{{t}}} = {m}$，$v_{{{t}}} = {v}$。超参数：{_givens(params)}。"
+              f"接下来得到梯度 $g_{{{t + 1}}} = {num(g)}$。",
+    }
+
+
+def parts(params: dict) -> list[_parts.Part] | None:
+    """m_t, v_t (from the given state), m-hat from (a), v-hat from (b), theta from (c), (d)."""
+    if not params.get("parts"):
+        return None
+    (s,) = run(params)
+    t, g, lit = s.step, params["grads"][0], _parts.lit
+    b1, b2, lr, eps = (params[k] for k in ("beta1", "beta2", "lr", "eps"))
+    m, v = s.exp_avg.item(), s.exp_avg_sq.item()
+    m_hat, v_hat, theta = s.exp_avg_hat.item(), s.exp_avg_sq_hat.item(), s.param.item()
+    tight = {"rtol": 1e-6, "atol": 1e-9}
+    fb = {
+        "no_one_minus_beta": {
+            "en": "The new gradient enters with weight 1 - beta1: "
+                  "m_t = beta1 * m_(t-1) + (1 - beta1) * g_t.",
+            "zh": "新梯度的权重是 1 - beta1：m_t = beta1 * m_(t-1) + (1 - beta1) * g_t。"},
+        "not_squared": {
+            "en": "The second moment averages the squared gradient g_t^2, not g_t itself.",
+            "zh": "二阶矩平均的是梯度的平方 g_t^2，而不是 g_t 本身。"},
+        "v_no_one_minus_beta": {
+            "en": "The squared gradient enters with weight 1 - beta2: "
+                  "v_t = beta2 * v_(t-1) + (1 - beta2) * g_t^2.",
+            "zh": "梯度平方的权重是 1 - beta2：v_t = beta2 * v_(t-1) + (1 - beta2) * g_t^2。"},
+        "no_bias_correction": FEEDBACK["no_bias_correction"],
+        "t_from_zero": FEEDBACK["t_from_zero"],
+        "wrong_sign": FEEDBACK["wrong_sign"],
+        "no_sqrt": FEEDBACK["no_sqrt"],
+    }
+    mk = _parts.mistake
+    sym = {"m": f"m_{{{t}}}", "v": f"v_{{{t}}}", "mh": f"\\hat m_{{{t}}}",
+           "vh": f"\\hat v_{{{t}}}"}
+    b1t, b2t, lrt, epst = num(b1), num(b2), num(lr), num(eps)
+    return [
+        _parts.part(0, {"en": f"the first moment ${sym['m']}$.",
+                        "zh": f"一阶矩 ${sym['m']}$。"},
+                    m, num(m, 10), tight,
+                    _parts.both(f"${sym['m']} = {b1t} \\cdot {par(params['m'])} + (1 - {b1t}) "
+                          f"\\cdot {par(g)} = {num(m, 10)}$"),
+                    [mk("no_one_minus_beta", b1 * params["m"] + g, fb["no_one_minus_beta"])]),
+        _parts.part(1, {"en": f"the second moment ${sym['v']}$.",
+                        "zh": f"二阶矩 ${sym['v']}$。"},
+                    v, num(v, 10), tight,
+                    _parts.both(f"${sym['v']} = {b2t} \\cdot {num(params['v'])} + (1 - {b2t}) "
+                          f"\\cdot {par(g)}^2 = {num(v, 10)}$"),
+                    [mk("not_squared", b2 * params["v"] + (1 - b2) * g, fb["not_squared"]),
+                     mk("v_no_one_minus_beta", b2 * params["v"] + g * g,
+                        fb["v_no_one_minus_beta"])]),
+        _parts.part(2, {"en": f"the bias-corrected first moment ${sym['mh']}$, from (a).",
+                        "zh": f"偏差校正后的一阶矩 ${sym['mh']}$（由 (a) 得到）。"},
+                    m_hat, num(m_hat, 10), tight,
+                    _parts.both(f"${sym['mh']} = {sym['m']} / (1 - {b1t}^{{{t}}}) = {num(m_hat, 10)}$"),
+                    [mk("no_bias_correction", m, fb["no_bias_correction"]),
+                     mk("t_from_zero", m / (1 - b1 ** (t - 1)), fb["t_from_zero"])],
+                    uses=["a"], formula=f"a/(1 - {lit(b1)}^{t})"),
+        _parts.part(3, {"en": f"the bias-corrected second moment ${sym['vh']}$, from (b).",
+                        "zh": f"偏差校正后的二阶矩 ${sym['vh']}$（由 (b) 得到）。"},
+                    v_hat, num(v_hat, 10), tight,
+                    _parts.both(f"${sym['vh']} = {sym['v']} / (1 - {b2t}^{{{t}}}) = {num(v_hat, 10)}$"),
+                    [mk("no_bias_correction", v, fb["no_bias_correction"]),
+                     mk("t_from_zero", v / (1 - b2 ** (t - 1)), fb["t_from_zero"])],
+                    uses=["b"], formula=f"b/(1 - {lit(b2)}^{t})"),
+        _parts.part(4, {"en": f"the updated weight $\\theta_{{{t}}}$, from (c) and (d), "
+                              f"to within ${num(lr * 1e-3)}$.",
+                        "zh": f"更新后的参数 $\\theta_{{{t}}}$（由 (c)、(d) 得到），"
+                              f"误差不超过 ${num(lr * 1e-3)}$。"},
+                    theta, num(theta, 10), tolerance(params),
+                    _parts.both(f"$\\theta_{{{t}}} = {num(params['theta'])} - {lrt} \\cdot "
+                          f"\\frac{{{sym['mh']}}}{{\\sqrt{{{sym['vh']}}} + {epst}}} "
+                          f"= {num(theta, 10)}$"),
+                    [mk("wrong_sign", params["theta"] + lr * m_hat / (v_hat**0.5 + eps),
+                        fb["wrong_sign"]),
+                     mk("no_sqrt", params["theta"] - lr * m_hat / (v_hat + eps), fb["no_sqrt"])],
+                    uses=["c", "d"],
+                    formula=f"{lit(params['theta'])} - {lit(lr)}*c/(sqrt(d) + {lit(eps)})"),
+    ]

@@ -3,7 +3,8 @@
 Difficulty 1: one plain SGD step. 2: two or three steps with momentum (dampening 0); ask the
 weight or the momentum buffer. 3: two or three steps with Nesterov momentum, L2 weight decay, or
 both; ask the weight; or (half the time) the buffer or the weight after t steps of a constant
-gradient, as a formula. The convention stated is torch.optim.SGD's: the buffer starts as the first
+gradient, as a formula; or (half of the rest) two momentum steps in parts: b_1, theta_1, b_2,
+theta_2, each later part following from the earlier ones. The convention stated is torch.optim.SGD's: the buffer starts as the first
 gradient (b_1 = g_1), then b_t = mu b_{t-1} + g_t, lr multiplies the whole buffer, Nesterov steps
 along g_t + mu b_t, and weight decay adds lambda theta_{t-1} to the gradient before all of that.
 """
@@ -15,7 +16,7 @@ import random
 import sympy as sp
 import torch
 
-from question_bank import _formula
+from question_bank import _formula, _parts
 from question_bank._format import nonzero, num, par
 from question_bank._memo import per_variant
 from quizgen.model import Mistake
@@ -30,6 +31,9 @@ KIND = "number"
 def sample(rng: random.Random, difficulty: int) -> dict:
     if difficulty == 3 and rng.random() < 0.5:
         return {"formula": True, "ask": rng.choice(["buf", "theta"])}
+    if _parts.chosen(rng, difficulty):  # two heavy-ball steps, every value
+        params = sample(rng, 2)
+        return {**params, "grads": params["grads"][:2], "ask": "theta", "parts": True}
     params = {
         "theta": nonzero(rng, -2, 2, 1),
         "lr": rng.choice([0.01, 0.05, 0.1, 0.2]),
@@ -168,6 +172,8 @@ def prompt(params: dict, lang: str) -> str:
     grads, k = params["grads"], len(params["grads"])
     theta = num(params["theta"])
     accuracy = "10^{-6}"
+    if params.get("parts"):
+        return _parts.stem(_parts_setup(params), 4, lang)
     if lang == "zh":
         grads_text = "，".join(f"$g_{{{i + 1}}} = {num(g)}$" for i, g in enumerate(grads))
         loss = "损失函数的梯度（不含权重衰减项）" if params["weight_decay"] else "梯度"
@@ -386,3 +392,57 @@ def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
             ("no_momentum", THETA_0 - LR * G * T),
             ("wrong_sign", THETA_0 + LR * _travelled()),
             ("terminal_velocity", THETA_0 - LR * G * T / (1 - MU))]
+
+
+# -- the variant in parts: b_1, theta_1, b_2, theta_2 ---------------------------------------------
+def _parts_setup(params: dict) -> dict[str, str]:
+    g1, g2 = (num(g) for g in params["grads"])
+    theta = num(params["theta"])
+    return {
+        "en": f"{_setting(params, 'en')} optimizes a scalar weight starting at "
+              f"$\\theta_0 = {theta}$. The gradients are $g_1 = {g1}$, then $g_2 = {g2}$. "
+              f"Give every value to within $10^{{-6}}$.",
+        "zh": f"{_setting(params, 'zh')}优化一个标量参数，初值 $\\theta_0 = {theta}$。"
+              f"依次得到的梯度为 $g_1 = {g1}$，$g_2 = {g2}$。每个值的误差不超过 $10^{{-6}}$。",
+    }
+
+
+def parts(params: dict) -> list[_parts.Part] | None:
+    """b_1 (the first gradient itself), theta_1 from (a), b_2 from (a), theta_2 from (b), (c)."""
+    if not params.get("parts"):
+        return None
+    first, second = run(params)
+    (g1, g2), theta0, lit = params["grads"], params["theta"], _parts.lit
+    lr, mu = params["lr"], params["momentum"]
+    b1, th1 = first.momentum_buffer.item(), first.param.item()
+    b2, th2 = second.momentum_buffer.item(), second.param.item()
+    tol, mk = tolerance(params), _parts.mistake
+    lrt, mut = num(lr), num(mu)
+    return [
+        _parts.part(0, {"en": "the momentum buffer $b_1$ after step 1.",
+                        "zh": "第 1 步之后的动量缓冲区 $b_1$。"},
+                    b1, num(b1, 10), tol, _parts.both(f"$b_1 = g_1 = {num(b1, 10)}$"),
+                    [mk("ema_momentum", (1 - mu) * g1, FEEDBACK["ema_momentum"]),
+                     mk("classical_velocity", -lr * g1, FEEDBACK["classical_velocity"])]),
+        _parts.part(1, {"en": "the weight $\\theta_1$ after step 1, from (a).",
+                        "zh": "第 1 步之后的参数 $\\theta_1$（由 (a) 得到）。"},
+                    th1, num(th1, 10), tol,
+                    _parts.both(f"$\\theta_1 = {num(theta0)} - {lrt} \\cdot b_1 = {num(th1, 10)}$"),
+                    [mk("wrong_sign", theta0 + lr * b1, FEEDBACK["wrong_sign"]),
+                     mk("lr_missing", theta0 - b1, FEEDBACK["lr_missing"])],
+                    uses=["a"], formula=f"{lit(theta0)} - {lit(lr)}*a"),
+        _parts.part(2, {"en": "the momentum buffer $b_2$ after step 2, from (a).",
+                        "zh": "第 2 步之后的动量缓冲区 $b_2$（由 (a) 得到）。"},
+                    b2, num(b2, 10), tol,
+                    _parts.both(f"$b_2 = {mut} \\cdot b_1 + {par(g2)} = {num(b2, 10)}$"),
+                    [mk("ema_momentum", mu * b1 + (1 - mu) * g2, FEEDBACK["ema_momentum"]),
+                     mk("no_momentum", g2, FEEDBACK["no_momentum"])],
+                    uses=["a"], formula=f"{lit(mu)}*a + {lit(g2)}"),
+        _parts.part(3, {"en": "the weight $\\theta_2$ after step 2, from (b) and (c).",
+                        "zh": "第 2 步之后的参数 $\\theta_2$（由 (b)、(c) 得到）。"},
+                    th2, num(th2, 10), tol,
+                    _parts.both(f"$\\theta_2 = \\theta_1 - {lrt} \\cdot b_2 = {num(th2, 10)}$"),
+                    [mk("wrong_sign", th1 + lr * b2, FEEDBACK["wrong_sign"]),
+                     mk("no_momentum", th1 - lr * g2, FEEDBACK["no_momentum"])],
+                    uses=["b", "c"], formula=f"b - {lit(lr)}*c"),
+    ]

@@ -6,7 +6,8 @@ r"""The learning rate at epoch e under torch.optim.lr_scheduler.CosineAnnealingL
 Difficulty 1: eta_min = 0, 0 < e < T_max. 2: eta_min > 0. 3: an epoch past T_max, where torch's
 schedule is not clamped: the cosine has period 2 T_max and the lr rises again (conventions.md
 section 6); "clamped at eta_min" is a named mistake. Half the time, difficulty 3 asks for the lr
-of epoch t as a formula instead.
+of epoch t as a formula instead, and half of the rest in parts: the cosine factor at an epoch e,
+the lr there from it, and the lr at T_max + e from the same factor (it is 1 minus it there).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import random
 import sympy as sp
 import torch
 
-from question_bank import _formula
+from question_bank import DEFAULT_TOLERANCE, _formula, _parts
 from question_bank._format import num, par, plain
 from question_bank._memo import per_variant
 from question_bank.schedules._lr import (
@@ -47,6 +48,8 @@ ETA_MIN_FRACTIONS = (0.01, 0.1, 0.05)
 def sample(rng: random.Random, difficulty: int) -> dict:
     if difficulty == 3 and rng.random() < 0.5:
         return {"formula": True}
+    if _parts.chosen(rng, difficulty):  # an epoch before T_max and one past it, in parts
+        return {**sample(rng, 2), "parts": True}
     lr0, t_max = rng.choice(BASE_LRS), rng.choice(T_MAXES)
     eta_min = 0.0
     if difficulty == 2 or (difficulty == 3 and rng.random() < 0.5):
@@ -109,6 +112,8 @@ def prompt(params: dict, lang: str) -> str:
             f"eta_min={plain(params['eta_min'])})")
     formula = (r"$\eta_e = \eta_{\min} + \frac{1}{2}(\eta_0 - \eta_{\min})"
                r"\left(1 + \cos\frac{\pi e}{T_{\max}}\right)$")
+    if params.get("parts"):
+        return _parts.stem(_parts_setup(params, call, formula), 3, lang)
     if lang == "zh":
         return (f"初始学习率 $\\eta_0 = {lr0}$，调度器为 {call}，每个 epoch 结束时调用一次 "
                 f"scheduler.step()，epoch 从 0 开始编号。PyTorch 的学习率为 {formula}，"
@@ -241,3 +246,64 @@ def _formula_mistakes(params: dict) -> list[tuple[str, sp.Expr]]:
             ("no_pi", _cosine_formula(T / T_MAX))]
     # Not clamped_at_eta_min (min(t, T) in the angle): it differs from the key only where
     # t > T, and the grader's 12 points miss that half of its domain about once in 1,500.
+
+
+# -- the variant in parts: the cosine factor at e, the lr at e, the lr at T_max + e --------------
+def _parts_setup(params: dict, call: str, formula: str) -> dict[str, str]:
+    lr0 = num(params["lr0"])
+    return {
+        "en": f"The learning rate starts at $\\eta_0 = {lr0}$ and is scheduled by {call}, "
+              f"stepped once at the end of every epoch; epochs are numbered from 0. PyTorch's "
+              f"learning rate is {formula}, with no clamping past $T_{{\\max}}$ (the cosine "
+              f"goes on, with period $2 T_{{\\max}}$). Give every value to a relative error of $10^{{-4}}$.",
+        "zh": f"初始学习率 $\\eta_0 = {lr0}$，调度器为 {call}，每个 epoch 结束时调用一次 "
+              f"scheduler.step()，epoch 从 0 开始编号。PyTorch 的学习率为 {formula}，超过 "
+              f"$T_{{\\max}}$ 后也不截断（余弦继续，周期为 $2 T_{{\\max}}$）。每个值的相对误差不超过 $10^{{-4}}$。",
+    }
+
+
+def parts(params: dict) -> list[_parts.Part] | None:
+    """The factor (1 + cos(pi e / T_max))/2, the lr at e from it, the lr at T_max + e from it
+    (where the factor is 1 minus the one at e)."""
+    if not params.get("parts"):
+        return None
+    lr0, eta_min, t_max, e = params["lr0"], params["eta_min"], params["T_max"], params["epoch"]
+    later = {**params, "epoch": t_max + e}
+    lr_e, lr_later = history(params)[-1], history(later)[-1]
+    factor = (lr_e - eta_min) / (lr0 - eta_min)  # read off the reference's lr
+    angle, lit, mk = math.pi * e / t_max, _parts.lit, _parts.mistake
+    tol = dict(DEFAULT_TOLERANCE)
+    between = f"{lit(eta_min)} + ({lit(lr0)} - {lit(eta_min)})"
+    half = "\\frac{1}{2}"
+    return [
+        _parts.part(0, {"en": f"the cosine factor ${half}(1 + \\cos\\frac{{\\pi e}}"
+                              f"{{T_{{\\max}}}})$ at epoch $e = {e}$.",
+                        "zh": f"第 $e = {e}$ 个 epoch 的余弦因子 ${half}(1 + \\cos"
+                              f"\\frac{{\\pi e}}{{T_{{\\max}}}})$。"},
+                    factor, num(factor, 8), tol,
+                    _parts.both(f"$\\cos\\frac{{{e}\\pi}}{{{t_max}}} = "
+                                f"{num(math.cos(angle), 8)}$",
+                                f"${half}(1 + {par(math.cos(angle), 8)}) = {num(factor, 8)}$"),
+                    [mk("missing_half", 1 + math.cos(angle), FEEDBACK["missing_half"]),
+                     mk("degrees_mode", (1 + math.cos(math.radians(angle))) / 2,
+                        FEEDBACK["degrees_mode"]),
+                     mk("full_period_T_max", (1 + math.cos(2 * angle)) / 2,
+                        FEEDBACK["full_period_T_max"])]),
+        _parts.part(1, {"en": f"the learning rate $\\eta_{{{e}}}$, from (a).",
+                        "zh": f"学习率 $\\eta_{{{e}}}$（由 (a) 得到）。"},
+                    lr_e, num(lr_e, 8), tol,
+                    _parts.both(f"$\\eta_{{{e}}} = {num(eta_min)} + ({num(lr0)} - "
+                                f"{num(eta_min)}) \\cdot {num(factor, 8)} = {num(lr_e, 8)}$"),
+                    [mk("eta_min_ignored", lr0 * factor, FEEDBACK["eta_min_ignored"])],
+                    uses=["a"], formula=f"{between}*a"),
+        _parts.part(2, {"en": f"the learning rate $\\eta_{{{t_max + e}}}$ at epoch "
+                              f"$T_{{\\max}} + e = {t_max + e}$, from (a).",
+                        "zh": f"第 $T_{{\\max}} + e = {t_max + e}$ 个 epoch 的学习率 "
+                              f"$\\eta_{{{t_max + e}}}$（由 (a) 得到）。"},
+                    lr_later, num(lr_later, 8), tol,
+                    _parts.both(f"${half}(1 + \\cos\\frac{{({t_max} + {e})\\pi}}{{{t_max}}})"
+                                f" = 1 - {num(factor, 8)}$",
+                                f"$\\eta_{{{t_max + e}}} = {num(eta_min)} + ({num(lr0)} - "
+                                f"{num(eta_min)})(1 - {num(factor, 8)}) = {num(lr_later, 8)}$"),
+                    mistakes(later), uses=["a"], formula=f"{between}*(1 - a)"),
+    ]

@@ -13,7 +13,8 @@ and in both :math:`\sigma \approx u^\top W v` with the final vectors.
 
 Difficulty 1: the original API, a 2x2 matrix, one step, ask sigma. 2: the original API, 2x2 or
 2x3, one step, ask sigma, u or v. 3: two steps of the original API, or one or two of the
-parametrization (u first), ask sigma or a vector.
+parametrization (u first), ask sigma or a vector; or (half the time) one step of the original
+API in parts: the norm of W^T u, v, the norm of W v, u, and sigma, each from the earlier parts.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import sympy as sp
 import torch
 from torch.nn.utils import parametrizations
 
+from question_bank import _parts
 from question_bank._format import num, row
 from question_bank._memo import per_variant
 from question_bank.spectral._matrices import (
@@ -51,6 +53,8 @@ API = {
 
 
 def sample(rng: random.Random, difficulty: int) -> dict:
+    if _parts.chosen(rng, difficulty):  # one step of the original API, every value
+        return {**sample(rng, 2), "ask": "sigma", "parts": True}
     order, steps, cols = "original", 1, 2
     ask = "sigma"
     if difficulty == 2:
@@ -153,6 +157,8 @@ def prompt(params: dict, lang: str) -> str:
     steps, api = params["steps"], API[params["order"]]
     original = params["order"] == "original"
     given = f"u_0 = {start}" if original else f"v_0 = {start}"
+    if params.get("parts"):
+        return _parts.stem(_parts_setup(params), 5, lang)
     if lang == "zh":
         rule = ("先 $v \\leftarrow \\frac{W^T u}{\\lVert W^T u \\rVert}$，再 "
                 "$u \\leftarrow \\frac{W v}{\\lVert W v \\rVert}$" if original else
@@ -290,3 +296,78 @@ def mistakes(params: dict) -> list[Mistake]:
         found += [("wrong_order", _variant(params, order=other)[ask]),
                   ("transposed", _variant(params, transposed=True)[ask])]
     return [Mistake(name, value, _feedback(name, params)) for name, value in found]
+
+
+# -- the variant in parts: |W^T u_0|, v, |W v|, u, sigma (one step of the original API) ----------
+def _parts_setup(params: dict) -> dict[str, str]:
+    w, start, api = matrix_tex(params["W"]), row(params["start"]), API["original"]
+    return {
+        "en": f"{api} normalizes the weight $W = {w}$; its stored vector is $u_0 = {start}$. One "
+              f"power iteration of this implementation (PyTorch's order) does "
+              f"$v = \\frac{{W^T u_0}}{{\\lVert W^T u_0 \\rVert}}$, then "
+              f"$u = \\frac{{W v}}{{\\lVert W v \\rVert}}$ ($L_2$ norms), and then "
+              f"$\\sigma = u^T W v$. Run one iteration; give every value to at least 5 "
+              f"significant figures.",
+        "zh": f"用 {api} 对权重 $W = {w}$ 做谱归一化，已存储的向量为 $u_0 = {start}$。该实现"
+              f"（PyTorch 的顺序）一次幂迭代先算 $v = \\frac{{W^T u_0}}{{\\lVert W^T u_0 "
+              f"\\rVert}}$，再算 $u = \\frac{{W v}}{{\\lVert W v \\rVert}}$（$L_2$ 范数），"
+              f"然后 $\\sigma = u^T W v$。做一次迭代；每个值保留至少 5 位有效数字。",
+    }
+
+
+def parts(params: dict) -> list[_parts.Part] | None:
+    """|W^T u_0|; v from (a); |W v| from (a) (W v = W W^T u_0 / (a)); u from (a), (c); sigma
+    from (c) (after one step sigma = u^T W v = |W v|)."""
+    if not params.get("parts"):
+        return None
+    r, lit, mk = run(params), _parts.lit, _parts.mistake
+    w, u0 = tensor(params["W"]), torch.tensor(params["start"], dtype=torch.float64)
+    back = w.T @ u0  # W^T u_0, and W W^T u_0: integers and the unit start, exact enough
+    there = w @ back
+    a, c = torch.linalg.vector_norm(back).item(), torch.linalg.vector_norm(w @ r.v).item()
+    v, u, sigma = r.v.tolist(), r.u.tolist(), r.sigma.item()
+    tol = tolerance(params)
+    stale = _variant(params)["stale"]
+    fb = {name: _feedback(name, params) for name in FEEDBACK}
+    squared = {"en": "That is the squared length; normalizing divides by the L2 norm, its "
+                     "square root.",
+               "zh": "这是长度的平方；归一化除以的是 L2 范数，即它的平方根。"}
+    return [
+        _parts.part(0, {"en": "the norm $\\lVert W^T u_0 \\rVert$.",
+                        "zh": "范数 $\\lVert W^T u_0 \\rVert$。"},
+                    a, num(a, 8), tol,
+                    _parts.both(f"$W^T u_0 = {row(back.tolist(), 8)}$, "
+                                f"$\\lVert W^T u_0 \\rVert = {num(a, 8)}$"),
+                    [mk("squared_norm", a * a, squared)]),
+        _parts.part(1, {"en": "the vector $v$, from (a).",
+                        "zh": "向量 $v$（由 (a) 得到）。"},
+                    v, row(v, 8), tol, _parts.both(f"$v = W^T u_0 / {num(a, 8)} = {row(v, 8)}$"),
+                    [mk("no_normalization", back.tolist(), fb["no_normalization"]),
+                     mk("max_entry_scaling", _scale(back.tolist(), "max"),
+                        fb["max_entry_scaling"])],
+                    uses=["a"], kind="vector",
+                    formula="[" + ", ".join(f"{lit(x)}/a" for x in back.tolist()) + "]"),
+        _parts.part(2, {"en": "the norm $\\lVert W v \\rVert$, from (a).",
+                        "zh": "范数 $\\lVert W v \\rVert$（由 (a) 得到）。"},
+                    c, num(c, 8), tol,
+                    _parts.both(f"$W v = W W^T u_0 / {num(a, 8)}$, "
+                                f"$\\lVert W v \\rVert = {num(c, 8)}$"),
+                    [mk("squared_norm", c * c, squared)],
+                    uses=["a"], formula=f"{lit(torch.linalg.vector_norm(there).item())}/a"),
+        _parts.part(3, {"en": "the vector $u$, from (a) and (c).",
+                        "zh": "向量 $u$（由 (a)、(c) 得到）。"},
+                    u, row(u, 8), tol, _parts.both(f"$u = W v / {num(c, 8)} = {row(u, 8)}$"),
+                    [mk("no_normalization", (there / a).tolist(), fb["no_normalization"])],
+                    uses=["a", "c"], kind="vector",
+                    formula="[" + ", ".join(f"{lit(x)}/(a*c)" for x in there.tolist()) + "]"),
+        _parts.part(4, {"en": "the estimate $\\sigma = u^T W v$, from (c).",
+                        "zh": "估计值 $\\sigma = u^T W v$（由 (c) 得到）。"},
+                    sigma, num(sigma, 8), tol,
+                    _parts.both(f"$\\sigma = u^T W v = \\frac{{(W v)^T (W v)}}"
+                                f"{{\\lVert W v \\rVert}} = \\lVert W v \\rVert = "
+                                f"{num(sigma, 8)}$"),
+                    [mk("stale_vector", stale, fb["stale_vector"]),
+                     mk("converged_value", float(exact_sigma(params["W"])),
+                        fb["converged_value"])],
+                    uses=["c"], formula="c"),
+    ]

@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from quizgen.batch import MAX_FIELD, grade_answer, read_submission_batch
+from quizgen.batch import MAX_FIELD, answer_ids, grade_answer, read_submission_batch
 from quizgen.model import Question, Quiz
 from quizgen.spreadsheet import FORMULA_START, SIGNS, is_plain_number
 
@@ -155,13 +155,13 @@ def test_every_csv_quizgen_writes_is_formula_safe(tmp_path):
                "--out", out)
     assert made.returncode == 0, made.stderr
     assert stat.S_IMODE((out / "tokens.csv").stat().st_mode) == 0o600
-    ids = [q["id"] for q in json.loads((out / "quiz.json").read_text())["questions"]]
+    ids = answer_ids(Quiz.load(out / "quiz.json"))  # "q1.a", ... for a question in parts
     answers = tmp_path / "answers.csv"
     with answers.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["student", *ids])
         for i, text in enumerate(HOSTILE):
-            w.writerow([f"s{i}", text, text])
+            w.writerow([f"s{i}", *([text] * len(ids))])
     results = tmp_path / "results.csv"
     graded = run("grade", out / "quiz.json", answers, "--out", results, "--db",
                  out / "gradebook.sqlite")
@@ -211,7 +211,10 @@ def test_key_csv_pastes_back_as_right_answers(tmp_path):
                "--out", out)
     assert made.returncode == 0, made.stderr
     keys = list(csv.DictReader((out / "key.csv").open(encoding="utf-8")))
-    kinds = {q["id"]: q["kind"] for q in json.loads((out / "quiz.json").read_text())["questions"]}
+    kinds = {}  # answer id ("q3", or "q3.a" for a part) -> kind
+    for q in json.loads((out / "quiz.json").read_text())["questions"]:
+        kinds.update({f"{q['id']}.{p['id']}": p["kind"] for p in q.get("parts", [])}
+                     or {q["id"]: q["kind"]})
     choice = [k["answer"] for k in keys if kinds[k["question"]] == "choice"]
     assert choice and all(not a.startswith(("\"", "[")) for a in choice)  # D or A, B, C
     ids = list(kinds)
@@ -228,7 +231,8 @@ def test_key_csv_pastes_back_as_right_answers(tmp_path):
     graded = run("grade", out / "quiz.json", answers, "--out", results)
     assert graded.returncode == 0, graded.stderr
     statuses = [row["status"] for row in csv.DictReader(results.open(encoding="utf-8"))]
-    assert len(statuses) == 3 * 12 and set(statuses) == {"correct"}
+    assert any("." in i for i in ids)  # a question in parts, the same parts on every sheet
+    assert len(statuses) == 3 * len(ids) and set(statuses) == {"correct"}
 
 
 def test_decimal_commas_in_a_semicolon_file(tmp_path):

@@ -69,10 +69,11 @@ def course(tmp_path_factory):
         for i in range(N_STUDENTS):
             w.writerow([f"s{i:03d}", f"Student {i}"])
     out = root / "quiz"
-    # One numeric family: the key-fix and tolerance-fix positions below need number questions
-    # for most students, whatever else the bank comes to hold.
+    # One numeric family at a level it asks in one answer (difficulty 3 is asked in parts half
+    # the time): the key-fix and tolerance-fix positions below need number questions for most
+    # students, whatever else the bank comes to hold.
     made = run("make", "--topic", "optimizers.adam_step", "--count", "6", "--seed", "11",
-               "--students", str(roster), "--out", str(out))
+               "--difficulty", "2", "--students", str(roster), "--out", str(out))
     assert made.returncode == 0, made.stderr
     return root, out
 

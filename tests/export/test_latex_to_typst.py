@@ -110,8 +110,9 @@ def bank_formulas() -> set[str]:
             finally:
                 del module.sample
     found = set()
-    for q in questions:
-        texts = [f"${q.answer_tex}$"]
+    parts = [part for question in questions for part in question.parts]  # a part prints alike
+    for q in questions + parts:
+        texts = [f"${q.answer_tex}$"] if q.answer_tex else []  # a question in parts has none
         for lang in ("en", "zh"):
             texts += [q.prompt[lang], *q.solution[lang], tolerance_words(q.tolerance, lang)]
             texts += [m.feedback[lang] for m in q.mistakes]

@@ -3,7 +3,9 @@
 This is `quizgen validate` as a test: the reference answer equals the independent SymPy closed
 form, the key as printed in quiz.json grades itself correct, and every named mistake grades
 incorrect with its own feedback. An expression's closed form and key also equal the family's
-reference computation (its ``evaluate`` hook) at points inside the variables' domains.
+reference computation (its ``evaluate`` hook) at points inside the variables' domains. A question
+asked in parts gets the same checks part by part (quizgen.validate.part_problems; its formulas
+and oracles: test_multipart_families.py).
 """
 
 import json
@@ -14,7 +16,7 @@ import sympy as sp
 from question_bank import DIFFICULTIES, _formula, families
 from quizgen.batch import grade_answer
 from quizgen.sampling import build_question, rng_for
-from quizgen.validate import reference_problems
+from quizgen.validate import part_problems, reference_problems
 
 SEEDS = range(500)
 FAMILIES = sorted(families())
@@ -63,6 +65,9 @@ def test_key_grades_correct_and_mistakes_incorrect_with_feedback(family_id):
     family = families()[family_id]
     for seed in range(100):
         question = build_question(family, rng_for(seed, family_id), DIFFICULTIES[seed % 3], "q1")
+        if question.parts:
+            assert part_problems(family, question) == [], (seed, question.params)
+            continue
         key = question.answer
         if not isinstance(key, str):
             key = ", ".join(key) if question.kind == "choice" else repr(key)
@@ -80,7 +85,12 @@ def test_texts_exist_in_both_languages(family_id):
     family = families()[family_id]
     for seed in range(30):
         question = build_question(family, rng_for(seed, family_id), DIFFICULTIES[seed % 3], "q1")
-        assert len(question.mistakes) >= 2 or question.kind == "choice"
+        assert len(question.mistakes) >= 2 or question.kind in ("choice", "parts")
+        assert sum(len(p.mistakes) for p in question.parts) >= 2 or not question.parts
+        for part in question.parts:
+            for lang in ("en", "zh"):
+                assert part.prompt[lang].strip() and part.solution[lang]
+                assert all(m.feedback[lang].strip() for m in part.mistakes)
         for lang in ("en", "zh"):
             assert question.prompt[lang].strip()
             assert question.solution[lang] and all(s.strip() for s in question.solution[lang])

@@ -36,12 +36,16 @@ def test_every_difficulty_asks_something_different():
             if p.get("formula"):
                 seen[d].add(("formula", p["ask"]))
                 continue
+            if p.get("parts"):  # two heavy-ball steps in parts: test_multipart_families.py
+                seen[d].add(("parts", len(p["grads"]), bool(p["momentum"]), p["nesterov"]))
+                continue
             seen[d].add((bool(p["momentum"]), p["nesterov"], bool(p["weight_decay"]), p["ask"]))
     assert seen[1] == {(False, False, False, "theta")}
     assert seen[2] == {(True, False, False, "theta"), (True, False, False, "buf")}
-    assert {s[1:3] for s in seen[3] if s[0] != "formula"} == {
+    assert {s[1:3] for s in seen[3] if s[0] not in ("formula", "parts")} == {
         (True, False), (False, True), (True, True)}
     assert {s for s in seen[3] if s[0] == "formula"} == {("formula", "buf"), ("formula", "theta")}
+    assert {s for s in seen[3] if s[0] == "parts"} == {("parts", 2, True, False)}
 
 
 def test_conventions_checked_values_and_named_mistakes():
