@@ -89,6 +89,11 @@ class Client:
                             {"Content-Type": "application/x-www-form-urlencoded"})
 
 
+def answer_units(questions) -> list[tuple[str, object]]:
+    """(answer id, what is answered there): a question, or each part of a multi-part one."""
+    return [(aid, unit) for q in questions for aid, unit in zip(q.part_ids(), q.parts or [q])]
+
+
 def student_session(port, token, questions, rng, timings, lock) -> None:
     c = Client(port, timings, lock)
     status, page, _ = c.request("page", "GET", "/")
@@ -98,18 +103,19 @@ def student_session(port, token, questions, rng, timings, lock) -> None:
     status, page, _ = c.request("page", "GET", "/quiz")
     assert status == 200, f"quiz page {status}"
     csrf = CSRF.search(page).group(1)
-    answers = {q.id: typed(q, rng) for q in questions}
-    for q in [q for q in questions if q.kind != "choice"][:3]:  # the live preview, typing
-        body = json.dumps({"question": q.id, "text": answers[q.id]}).encode()
+    units = answer_units(questions)
+    answers = {aid: typed(unit, rng) for aid, unit in units}
+    for aid, _ in [(aid, u) for aid, u in units if u.kind != "choice"][:3]:  # the live preview
+        body = json.dumps({"question": aid, "text": answers[aid]}).encode()
         status, _, _ = c.request("preview", "POST", "/preview", body,
                                  {"Content-Type": "application/json", "X-CSRF-Token": csrf})
         assert status == 200, f"preview {status}"
     fields = [("csrf_token", csrf), ("action", "submit")]
-    for q in questions:
-        if q.kind == "choice":
-            fields += [(f"a_{q.id}", v.strip()) for v in answers[q.id].split(",") if v.strip()]
+    for aid, unit in units:
+        if unit.kind == "choice":
+            fields += [(f"a_{aid}", v.strip()) for v in answers[aid].split(",") if v.strip()]
         else:
-            fields.append((f"a_{q.id}", answers[q.id]))
+            fields.append((f"a_{aid}", answers[aid]))
     status, _, headers = c.form("submit", "/quiz", fields)
     assert status == 303 and headers.get("Location", "").endswith("m=submitted"), \
         f"submit {status} {headers.get('Location')}"
@@ -204,7 +210,7 @@ def main() -> int:
                 select(attempts.c.student, func.count()).group_by(attempts.c.student)).all())
             ungraded = conn.execute(select(func.count()).select_from(attempts).where(
                 attempts.c.graded_at.is_(None))).scalar_one()
-    expected = args.students * args.questions
+    expected = args.students * len(answer_units(quiz.questions))
     if sorted(per_student) != sorted(tokens) or set(per_student.values()) != {1}:
         problems.append(f"attempts per student: {sorted(set(per_student.values()))}")
     if ungraded:

@@ -107,8 +107,9 @@ def _tells_apart(a: Question, b: Question) -> bool:
 
 def add_variants(quiz: Quiz, count: int, notes: list[str] | None = None) -> Quiz:
     """The quiz with ``count`` variants per slot (its own question first), drawn from each
-    slot's family at the slot's difficulty and asked in the slot's parts; a slot whose family has fewer distinct variants
-    holds them all, with a sentence in ``notes``. Needs the question bank."""
+    slot's family at the slot's difficulty and asked in the slot's parts; a slot whose family
+    has fewer distinct variants holds them all, with a sentence in ``notes``. Needs the
+    question bank."""
     from question_bank import families
 
     from .sampling import _fingerprint, build_question, rng_for
