@@ -164,16 +164,20 @@ class GradebookError(ValueError):
 
 def question_spec(question: Question) -> dict[str, Any]:
     """The grading rules of a question: enough to grade without quiz.json, nothing more."""
+    return {"family": question.family, **_rules(question)}
+
+
+def _rules(unit: Question | Part) -> dict[str, Any]:
+    """What grading reads of a question or a part (the spec, less where it comes from)."""
     return {
-        "family": question.family,
-        "kind": question.kind,
-        "answer": question.answer,
-        "vars": list(question.vars),
-        "tolerance": dict(question.tolerance),
-        "points": question.points,
+        "kind": unit.kind,
+        "answer": unit.answer,
+        "vars": list(unit.vars),
+        "tolerance": dict(unit.tolerance),
+        "points": unit.points,
         "mistakes": [{"name": m.name, "value": m.value, "feedback": m.feedback}
-                     for m in question.mistakes],
-        "choices": [c["id"] for c in question.choices],
+                     for m in unit.mistakes],
+        "choices": [c["id"] for c in unit.choices],
     }
 
 
@@ -191,18 +195,7 @@ def part_spec(question: Question, part: Part, kinds: dict[str, str],
     """The grading rules of one part: a question's, plus, for a part that follows from earlier
     ones, the kinds of the parts it uses (how their answers are read as values), its formula
     and the credit follow-through earns."""
-    spec = {
-        "family": question.family,
-        "part": part.id,
-        "kind": part.kind,
-        "answer": part.answer,
-        "vars": list(part.vars),
-        "tolerance": dict(part.tolerance),
-        "points": part.points,
-        "mistakes": [{"name": m.name, "value": m.value, "feedback": m.feedback}
-                     for m in part.mistakes],
-        "choices": [c["id"] for c in part.choices],
-    }
+    spec = {"family": question.family, "part": part.id, **_rules(part)}
     if part.formula:
         spec.update(uses={u: kinds[u] for u in part.uses}, formula=part.formula,
                     follow_through=follow_through)
