@@ -19,6 +19,7 @@ from moodle_gift import import_gift
 from multipart_quiz import multipart_quiz
 
 from quizgen.export import export
+from quizgen.model import Quiz
 
 LANGS = ("en", "zh")
 
@@ -64,41 +65,33 @@ def gift_fragments(path) -> list[str]:
 def html_files(big_quizzes, tmp_path_factory) -> list:
     folder = tmp_path_factory.mktemp("html")
     files = []
-    for seed in SEEDS:
-        for lang in LANGS:
-            quiz = big_quizzes[seed]
-            for key in (False, True):
-                name = f"{'key' if key else 'sheet'}-{seed}-{lang}.html"
-                files.append(export(quiz, "html", folder / name, key=key, lang=lang))
-            for fmt, fragments in (("moodle", moodle_fragments), ("gift", gift_fragments)):
-                path = export(quiz, fmt, folder / f"quiz-{seed}-{lang}.{fmt}", lang=lang)
-                page = folder / f"{fmt}-fragments-{seed}-{lang}.html"
-                page.write_text(wrap(fragments(path), lang, f"{fmt} {seed}"), encoding="utf-8")
-                files.append(page)
-    # multi-part questions: parts (a), (b) with a box each; a Cloze question; a question per part
-    parts = multipart_quiz("half")
-    for lang in LANGS:
-        for key in (False, True):
-            name = f"{'key' if key else 'sheet'}-parts-{lang}.html"
-            files.append(export(parts, "html", folder / name, key=key, lang=lang))
+
+    def pages(quiz, tag: str, lang: str, sheets: bool = True, lms: Quiz | None = None) -> None:
+        """The sheet and key (``sheets``), and the HTML inside the Moodle and GIFT files of
+        ``quiz`` (GIFT of ``lms`` where given), as pages for the checkers."""
+        for key in (False, True) if sheets else ():
+            name = f"{'key' if key else 'sheet'}-{tag}-{lang}.html"
+            files.append(export(quiz, "html", folder / name, key=key, lang=lang))
         for fmt, fragments in (("moodle", moodle_fragments), ("gift", gift_fragments)):
-            path = export(parts, fmt, folder / f"parts-{lang}.{fmt}", lang=lang)
-            page = folder / f"{fmt}-parts-fragments-{lang}.html"
-            page.write_text(wrap(fragments(path), lang, f"{fmt} parts"), encoding="utf-8")
+            source = lms if lms is not None and fmt == "gift" else quiz
+            path = export(source, fmt, folder / f"{tag}-{lang}.{fmt}", lang=lang)
+            page = folder / f"{fmt}-fragments-{tag}-{lang}.html"
+            page.write_text(wrap(fragments(path), lang, f"{fmt} {tag}"), encoding="utf-8")
             files.append(page)
-    # a quiz made with --variants: the same HTML, in a category per slot
+
+    for lang in LANGS:
+        for seed in SEEDS:
+            pages(big_quizzes[seed], str(seed), lang)
+        # multi-part questions: parts (a), (b) with a box each; a Cloze question; one per part
+        pages(multipart_quiz("half"), "parts", lang)
+    # a quiz made with --variants: the same HTML, in a category per slot; GIFT refuses
+    # variants of a multi-part slot (one question per part could not stay together)
     from quizgen.lms_variants import add_variants
 
     quiz = add_variants(big_quizzes[SEEDS[0]], 2)
-    # GIFT refuses variants of a multi-part slot (one question per part could not stay together)
     single = dataclasses.replace(quiz, questions=[q for q in quiz.questions if not q.parts])
     for lang in LANGS:
-        for fmt, fragments in (("moodle", moodle_fragments), ("gift", gift_fragments)):
-            path = export(quiz if fmt == "moodle" else single, fmt,
-                          folder / f"variants-{lang}.{fmt}", lang=lang)
-            page = folder / f"{fmt}-variant-fragments-{lang}.html"
-            page.write_text(wrap(fragments(path), lang, f"{fmt} variants"), encoding="utf-8")
-            files.append(page)
+        pages(quiz, "variants", lang, sheets=False, lms=single)
     return files
 
 
