@@ -14,6 +14,8 @@ from fractions import Fraction
 
 import moodle_report as mr
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from moodle_cloze import ClozeImportError, extract
 from multipart_quiz import multipart_quiz
 
@@ -189,9 +191,19 @@ def test_a_cloze_response_is_graded_part_by_part_with_follow_through(tmp_path):
     ("part 2: 1; part 1: 2", 2, None),
     ("part 1: x; part 3: y; part 2: z", 2, ["x; part 3: y", "z"]),
     ("0.5", 1, None),
+    ("part 1: x; part " + "9" * 5000 + ": y", 1, ["x; part " + "9" * 5000 + ": y"]),
 ])
 def test_cloze_fields_split_moodles_summary(response, count, fields):
     assert cloze_fields(response, count) == fields
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["part ", "; ", ":", " ", "1", "2", "0"]),
+                          st.text(max_size=8), st.text("0123456789", min_size=1, max_size=6000)),
+                max_size=40), st.integers(1, 8))
+def test_any_report_cell_splits_or_is_refused_never_raises(pieces, count):
+    fields = cloze_fields("".join(pieces), count)
+    assert fields is None or len(fields) == count
 
 
 def test_a_report_cell_that_is_no_cloze_response_is_named_not_a_crash(tmp_path):
