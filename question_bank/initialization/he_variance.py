@@ -23,6 +23,7 @@ import torch
 
 from question_bank import _formula
 from question_bank._format import num
+from question_bank.initialization._wording import drawn_from, wanted
 from question_bank.initialization.xavier_variance import exact_as_asked, weight_shape
 from quizgen.model import Mistake
 from reference.nn import init
@@ -178,16 +179,13 @@ def prompt(params: dict, lang: str) -> str:
     layer, call = _layer_text(params, lang), _call(params)
     ask = params["ask"]
     if lang == "zh":
-        dist = ("均匀分布 $U(-b, b)$" if ask == "bound" else "正态分布 $N(0, \\sigma^2)$")
-        what = {"var": "权重的方差 $\\sigma^2$", "std": "权重的标准差 $\\sigma$",
-                "bound": "均匀分布的边界 $b$"}[ask]
+        dist = drawn_from(ask, "b", lang)
+        what = wanted(ask, "b", lang)
         return (f"{layer} 的权重 w 用 {call} 初始化（从{dist} 中采样；未写出的参数取 PyTorch 的默认值，"
                 f"fan 按 torch.nn.init 的规则从权重形状计算）。求{what}"
                 f"（保留 6 位有效数字，相对误差不超过 $10^{{-5}}$）。")
-    dist = "$U(-b, b)$" if ask == "bound" else "$N(0, \\sigma^2)$"
-    what = {"var": "the variance $\\sigma^2$ of the weights",
-            "std": "the standard deviation $\\sigma$ of the weights",
-            "bound": "the bound $b$ of the uniform distribution"}[ask]
+    dist = drawn_from(ask, "b", lang)
+    what = wanted(ask, "b", lang)
     return (f"The weight w of {layer} is initialized with {call}, drawing from {dist} "
             f"(arguments not shown take PyTorch's defaults; the fans come from the weight's "
             f"shape as torch.nn.init computes them). Compute {what} to 6 significant figures "
@@ -366,17 +364,14 @@ def _formula_call(params: dict) -> str:
 def _formula_prompt(params: dict, lang: str) -> str:
     ask, call = params["ask"], _formula_call(params)
     if lang == "zh":
-        dist = "均匀分布 $U(-b, b)$" if ask == "bound" else "正态分布 $N(0, \\sigma^2)$"
-        what = {"var": "权重的方差 $\\sigma^2$", "std": "权重的标准差 $\\sigma$",
-                "bound": "均匀分布的边界 $b$"}[ask]
+        dist = drawn_from(ask, "b", lang)
+        what = wanted(ask, "b", lang)
         return (f"某层权重 w 的扇入为 ${FAN_IN}$、扇出为 ${FAN_OUT}$，用 {call} 初始化"
                 f"（从{dist}中采样，$a \\ge 0$ 为 leaky ReLU 负半轴的斜率）。按 torch.nn.init 的约定"
                 f"（He et al., 2015），写出{what}关于扇入、扇出和 $a$ 的表达式，变量输入为 "
                 f"fan_in、fan_out、a。")
-    dist = "$U(-b, b)$" if ask == "bound" else "$N(0, \\sigma^2)$"
-    what = {"var": "the variance $\\sigma^2$ of the weights",
-            "std": "the standard deviation $\\sigma$ of the weights",
-            "bound": "the bound $b$ of the uniform distribution"}[ask]
+    dist = drawn_from(ask, "b", lang)
+    what = wanted(ask, "b", lang)
     return (f"The weight w of a layer with fan-in ${FAN_IN}$ and fan-out ${FAN_OUT}$ is "
             f"initialized with {call}, drawing from {dist}; $a \\ge 0$ is the leaky ReLU's "
             f"negative slope. Following torch.nn.init's convention (He et al., 2015), give "

@@ -21,6 +21,7 @@ import sympy as sp
 
 from question_bank import _formula
 from question_bank._format import num
+from question_bank.initialization._wording import drawn_from, wanted
 from quizgen.model import Mistake
 from reference.nn import init
 
@@ -166,8 +167,7 @@ def prompt(params: dict, lang: str) -> str:
     if lang == "zh":
         how = ("torch.nn.init.xavier_uniform_ 初始化，即从均匀分布 $U(-a, a)$ 中采样" if uniform
                else "torch.nn.init.xavier_normal_ 初始化，即从正态分布 $N(0, \\sigma^2)$ 中采样")
-        what = {"var": "权重的方差 $\\sigma^2$", "std": "权重的标准差 $\\sigma$",
-                "bound": "均匀分布的边界 $a$"}[ask]
+        what = wanted(ask, "a", lang)
         return (
             f"{layer}{'' if layer.endswith('）') else ' '}的权重用 {how}，{gain}。"
             f"采用 torch.nn.init 的约定（Glorot & Bengio, 2010）：${CONVENTION}$，"
@@ -176,9 +176,7 @@ def prompt(params: dict, lang: str) -> str:
         )
     how = ("torch.nn.init.xavier_uniform_, which draws them from $U(-a, a)$" if uniform
            else "torch.nn.init.xavier_normal_, which draws them from $N(0, \\sigma^2)$")
-    what = {"var": "the variance $\\sigma^2$ of the weights",
-            "std": "the standard deviation $\\sigma$ of the weights",
-            "bound": "the bound $a$ of the uniform distribution"}[ask]
+    what = wanted(ask, "a", lang)
     return (
         f"The weights of {layer} are initialized with {how}, using {gain}. "
         f"Use torch.nn.init's convention (Glorot & Bengio, 2010): ${CONVENTION}$, where "
@@ -377,17 +375,14 @@ def _formula_prompt(params: dict, lang: str) -> str:
     ask = params["ask"]
     call = "xavier_uniform_" if ask == "bound" else "xavier_normal_"
     if lang == "zh":
-        dist = "均匀分布 $U(-a, a)$" if ask == "bound" else "正态分布 $N(0, \\sigma^2)$"
-        what = {"var": "权重的方差 $\\sigma^2$", "std": "权重的标准差 $\\sigma$",
-                "bound": "均匀分布的边界 $a$"}[ask]
+        dist = drawn_from(ask, "a", lang)
+        what = wanted(ask, "a", lang)
         return (f"某层的权重 w 用 torch.nn.init.{call}(w, gain=gain) 初始化（从{dist}中采样），"
                 f"该层的扇入为 ${FAN_IN}$、扇出为 ${FAN_OUT}$。按 torch.nn.init 的约定"
                 f"（Glorot & Bengio, 2010；增益乘在标准差上），写出{what}关于扇入、扇出和增益的"
                 f"表达式，变量依次输入为 fan_in、fan_out、gain。")
-    dist = "$U(-a, a)$" if ask == "bound" else "$N(0, \\sigma^2)$"
-    what = {"var": "the variance $\\sigma^2$ of the weights",
-            "std": "the standard deviation $\\sigma$ of the weights",
-            "bound": "the bound $a$ of the uniform distribution"}[ask]
+    dist = drawn_from(ask, "a", lang)
+    what = wanted(ask, "a", lang)
     return (f"The weight w of a layer with fan-in ${FAN_IN}$ and fan-out ${FAN_OUT}$ is "
             f"initialized with torch.nn.init.{call}(w, gain=gain), drawing from {dist}. "
             f"Following torch.nn.init's convention (Glorot & Bengio, 2010; the gain multiplies "
