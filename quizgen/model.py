@@ -95,6 +95,16 @@ class Question:
         """The answer keys of this question: its own id, or "<id>.<part>" for each part."""
         return [f"{self.id}.{p.id}" for p in self.parts] if self.parts else [self.id]
 
+    def part_as_question(self, part: Part) -> Question:
+        """``part`` as a question of its own, with its answer id ("q3.a"): what a page box, an
+        LMS item or a preview shows and grades for one part."""
+        return Question(
+            id=f"{self.id}.{part.id}", family=self.family, kind=part.kind, params=self.params,
+            prompt=part.prompt, answer=part.answer, answer_tex=part.answer_tex,
+            tolerance=part.tolerance, points=part.points, solution=part.solution,
+            mistakes=part.mistakes, difficulty=self.difficulty, vars=part.vars,
+            choices=part.choices, origin=self.origin)
+
     def same_parts(self, other: Question) -> bool:
         """Asked in the same parts as ``other`` (none, or the same part ids in order): variants
         of one slot must be, so that one set of answer columns serves them all."""

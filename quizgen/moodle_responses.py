@@ -323,7 +323,6 @@ class ResponseGrader:
         ``part 1: 0.05; part 2: 0.00025; ...`` (one sub-question per part, a vector part one
         per entry), split back into the parts' answers (``q3.a`` ...) and graded by quizgen's
         grader part by part, with the quiz's follow-through."""
-        from .export.lms import part_question
         from .multipart import grade_parts
 
         q, lang = variant.question, self.langs[0]
@@ -340,7 +339,7 @@ class ResponseGrader:
             for part, size in zip(q.parts, sizes):
                 mine, fields = fields[:size], fields[size:]
                 options = self._tables.setdefault(f"{variant.id}.{part.id}", _Options(
-                    part_question(q, part), self.langs))
+                    q.part_as_question(part), self.langs))
                 texts[part.id] = _part_text(part.kind, mine, options)
                 if part.kind == "expression" and texts[part.id] and \
                         options.value_of(mine[0]) is None:
@@ -349,7 +348,7 @@ class ResponseGrader:
         for part in q.parts:
             verdict = verdicts[part.id]
             if part.id in at_point:  # asked as the expression's value at a point
-                verdict = _grade_at_point(part_question(q, part), at_point[part.id], lang)
+                verdict = _grade_at_point(q.part_as_question(part), at_point[part.id], lang)
             key = f"{slot_id}.{part.id}"
             result.verdicts[key] = verdict
             result.variants[key] = variant.id

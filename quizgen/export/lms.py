@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from quizgen.lms_variants import check_count, slot_variants
-from quizgen.model import Part, Question, Quiz
+from quizgen.model import Question, Quiz
 
 from .math import MathConversionError, split_math
 from .sheet import (
@@ -299,17 +299,8 @@ def _item(q, view, lang, convert, numeric, expression, notes) -> LmsItem:
     return LmsItem(view, "multichoice", q.points, prompt, options=options)
 
 
-def part_question(q: Question, p: Part) -> Question:
-    """A part as the single question an LMS item is converted from (its id "q3.a")."""
-    return Question(id=f"{q.id}.{p.id}", family=q.family, kind=p.kind, params=q.params,
-                    prompt=p.prompt, answer=p.answer, answer_tex=p.answer_tex,
-                    tolerance=p.tolerance, points=p.points, solution=p.solution,
-                    mistakes=p.mistakes, difficulty=q.difficulty, vars=p.vars,
-                    choices=p.choices)
-
-
 def _lms_part(q, p, pv, number, lang, convert, numeric, expression, notes) -> LmsPart:
-    single = part_question(q, p)
+    single = q.part_as_question(p)
     view = question_view(single, number, key=True, lang=lang, convert=convert)
     if p.kind != "vector":
         # multiple choice is built from named mistakes; a part without any (a later step often
